@@ -1,0 +1,84 @@
+"""Shared test helpers: every script runs as a subprocess in a temporary copy of the project (script + data),
+so no test touches the repository's own checkpoint/, weights.txt or figures/."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Project:
+    """A throw-away copy of the project: data/ and an empty checkpoint/, plus the scripts a test asks for."""
+
+    def __init__(self, path):
+        self.path = path
+        shutil.copytree(ROOT / 'data', path / 'data')
+        (path / 'checkpoint').mkdir()
+
+    def command(self, script, *args, env=None):
+        """The command line and environment that run `script` the way a student does, with no display."""
+        if not (self.path / script).exists():
+            shutil.copy(ROOT / script, self.path / script)
+        full_env = {k: v for k, v in os.environ.items() if k not in ('DISPLAY', 'WAYLAND_DISPLAY', 'MPLBACKEND')}
+        full_env.update(PYTHONUNBUFFERED='1', **(env or {}))
+        return [sys.executable, str(self.path / script), *args], full_env
+
+    def run(self, script, *args, stdin='', env=None, cwd=None, timeout=600, max_file_bytes=None):
+        """Run `python script args` with `stdin` typed at its prompts; returns the CompletedProcess.
+        max_file_bytes: no file the script writes may grow past this size, as on a full disk (the write that
+        crosses it fails with OSError 'File too large'; Python ignores the SIGXFSZ that comes with it)."""
+        command, full_env = self.command(script, *args, env=env)
+        limit_files = None
+        if max_file_bytes is not None:
+            import resource  # Unix only, like the tests that ask for it
+
+            def limit_files():  # runs in the child, before the script starts
+                resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, max_file_bytes))
+        return subprocess.run(command, input=stdin, capture_output=True, text=True, cwd=cwd or self.path,
+                              env=full_env, timeout=timeout, preexec_fn=limit_files)
+
+    def start(self, script, *args):
+        """Start the script without waiting (for Ctrl-C tests); no input, output through pipes."""
+        command, full_env = self.command(script, *args)
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, cwd=self.path, env=full_env)
+
+    def checkpoint(self, name):
+        return self.path / 'checkpoint' / f'{name}.weights.h5'
+
+
+@pytest.fixture
+def project(tmp_path):
+    return Project(tmp_path)
+
+
+def read_weights_txt(path):
+    """Parse weights.txt (variable path, shape, values) back into {path: float32 array}."""
+    import numpy as np
+    arrays, lines = {}, Path(path).read_text().splitlines()
+    i = 0
+    while i < len(lines):
+        name, shape = lines[i], tuple(int(n) for n in re.findall(r'\d+', lines[i + 1]))
+        i += 2
+        text = []
+        while i < len(lines) and (lines[i].startswith((' ', '[')) or not text):
+            text.append(lines[i])
+            i += 1
+        values = np.array(re.findall(r'[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?', ' '.join(text)), dtype=np.float32)
+        arrays[name] = values.reshape(shape)
+    return arrays
+
+
+def assert_png(path):
+    """A real PNG: the signature and an image matplotlib can read with some size."""
+    import matplotlib.image as mpimg
+    data = Path(path).read_bytes()
+    assert data[:8] == b'\x89PNG\r\n\x1a\n', f'{path} is not a PNG'
+    image = mpimg.imread(path)
+    assert image.shape[0] > 200 and image.shape[1] > 200, image.shape
+    assert image.std() > 0.01, 'the image is blank'
