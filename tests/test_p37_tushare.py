@@ -1,0 +1,235 @@
+"""p37_tushare.py: the lecture's download works today, and a failed or bad one never costs the CSV you have.
+
+No stock data server is reachable from here: tests/tushare_stub.py fakes the network below tushare (urllib's
+urlopen, requests' HTTP adapter) with answers in each service's real format, so tushare's own parsing runs."""
+import os
+import re
+import time
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+import pytest
+
+from conftest import ROOT, assert_png
+
+SCRIPT = 'p37_tushare.py'
+CSV = 'data/SH600519.csv'
+SHIPPED = ROOT / CSV
+TOKEN = 'pytest0123456789abcdef0123456789abcdef0123456789abcdef'  # made up, as long as a real one
+PRICES = ['open', 'close', 'high', 'low']
+LECTURE_HEADER = ['Unnamed: 0', 'date', 'open', 'close', 'high', 'low', 'volume', 'code']  # unnamed index first
+
+
+# ---- helpers -------------------------------------------------------------------------------------------------------
+def run_p37(project, *args, stub='ok', token='', **run_options):
+    """Run p37 as a user would, in `project`, with the fake network answering as `stub` says (None: no stub, this
+    machine's own network). A token selects the Pro API. HOME is an empty folder, so that nothing tushare might
+    write there (ts.set_token saves the token in ~/tk.csv) escapes the token check."""
+    home = project.path / 'home'
+    home.mkdir(exist_ok=True)
+    env = {'TUSHARE_TOKEN': token, 'HOME': str(home), 'MPLCONFIGDIR': matplotlib.get_cachedir()}
+    if stub:
+        site = project.path / 'stub_site'
+        site.mkdir(exist_ok=True)
+        (site / 'sitecustomize.py').write_text('import tushare_stub\ntushare_stub.install()\n')
+        env.update(PYTHONPATH=os.pathsep.join([str(site), str(ROOT / 'tests')]), TUSHARE_STUB=stub,
+                   TUSHARE_STUB_TOKEN=TOKEN, TUSHARE_STUB_LOG=str(project.path / 'requests.log'))
+    started = time.monotonic()
+    result = project.run(SCRIPT, '--no-show', *args, env=env, **run_options)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def requests_made(project):
+    log = project.path / 'requests.log'
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def plant_older_csv(project):
+    """Put a CSV that differs from any download in place (the shipped one without its last 10 days), so that
+    'unchanged' means something; returns its bytes."""
+    lines = SHIPPED.read_bytes().splitlines(keepends=True)
+    older = b''.join(lines[:-10])
+    (project.path / CSV).write_bytes(older)
+    return older
+
+
+def one_line_error(result):
+    """Exit non-zero with one line on stderr, no traceback; returns the line."""
+    assert result.returncode != 0, result.stdout
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith('p37_tushare.py: '), result.stderr
+    return lines[0]
+
+
+def assert_refused(result, project, older):
+    """One line that says the CSV was left unchanged; the CSV byte for byte as it was, no temporary file beside
+    it, no figure. Returns the line."""
+    message = one_line_error(result)
+    assert f'{CSV} was left unchanged' in message
+    assert (project.path / CSV).read_bytes() == older
+    assert sorted(os.listdir(project.path / 'data')) == ['SH600519.csv']
+    assert not (project.path / 'figures').exists()
+    return message
+
+
+def assert_token_nowhere(result, project):
+    assert TOKEN not in result.stdout + result.stderr
+    for folder, _, files in os.walk(project.path):
+        for name in files:
+            assert TOKEN.encode() not in Path(folder, name).read_bytes(), Path(folder, name)
+
+
+def read_lecture_csv(path, expected):
+    """The CSV at `path`, after checking it has the lecture's columns and exactly `expected`'s trading days."""
+    written = pd.read_csv(path)
+    assert list(written.columns) == LECTURE_HEADER
+    assert list(written['date']) == list(expected['date'])
+    return written
+
+
+def assert_success(result, project, source):
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ''  # no warnings, no tushare chatter
+    assert source in result.stdout
+    assert f'wrote 2426 trading days, 2010-04-26 .. 2020-04-24, to {CSV}' in result.stdout
+    assert '本接口即将停止更新' not in result.stdout
+    assert_png(project.path / 'figures' / 'p37_tushare.png')
+
+
+# ---- the lecture's download ----------------------------------------------------------------------------------------
+def test_help_lists_the_flags_and_a_time_limit_under_30_s(project):
+    result = project.run(SCRIPT, '--help')
+    assert result.returncode == 0, result.stderr
+    for flag in ('--code', '--start', '--end', '--out', '--timeout', '--no-show'):
+        assert flag in result.stdout
+    default_timeout = re.search(r'--timeout TIMEOUT\s+give up[^(]*\(default:\s*([\d.]+)\)', result.stdout)
+    assert default_timeout and float(default_timeout[1]) < 30, result.stdout
+
+
+def test_legacy_get_k_data_reproduces_the_shipped_file_from_any_folder(project, tmp_path):
+    plant_older_csv(project)
+    elsewhere = tmp_path / 'elsewhere'
+    elsewhere.mkdir()
+    result = run_p37(project, cwd=elsewhere)
+    assert_success(result, project, "the lecture's ts.get_k_data")
+    assert requests_made(project) == [f'legacy kline_dayqfq{year} sh600519,day,{year}-01-01,{year + 1}-12-31,640,qfq'
+                                      for year in range(2010, 2021, 2)]
+    shipped = pd.read_csv(SHIPPED)
+    assert list(read_lecture_csv(project.path / CSV, shipped)['open']) == list(shipped['open'])
+    assert (project.path / CSV).read_bytes() == SHIPPED.read_bytes()  # index 74.., every digit: the lecture's file
+
+
+def test_pro_api_with_tushare_token_gives_the_same_days_and_never_shows_the_token(project):
+    plant_older_csv(project)
+    result = run_p37(project, token=TOKEN)
+    assert_success(result, project, 'the Pro API')
+    assert requests_made(project) == ['pro daily', 'pro adj_factor']
+    shipped = pd.read_csv(SHIPPED)
+    written = read_lecture_csv(project.path / CSV, shipped)
+    for column in PRICES:  # pro_bar rounds 前复权 prices to 2 decimals
+        assert written[column].values == pytest.approx(shipped[column].values, abs=0.005 + 1e-9), column
+    assert set(written['code']) == {600519}
+    assert_token_nowhere(result, project)
+
+
+def test_code_start_end_out_choose_what_is_downloaded_and_where(project):
+    older = plant_older_csv(project)
+    result = run_p37(project, '--code', '600519', '--start', '2018-06-01', '--end', '2020-04-24',
+                     '--out', 'data/recent.csv')
+    assert result.returncode == 0, result.stderr
+    assert requests_made(project) == ['legacy kline_dayqfq2018 sh600519,day,2018-01-01,2019-12-31,640,qfq',
+                                      'legacy kline_dayqfq2020 sh600519,day,2020-01-01,2021-12-31,640,qfq']
+    shipped = pd.read_csv(SHIPPED)
+    expected = shipped[shipped['date'] >= '2018-06-01']
+    assert list(read_lecture_csv(project.path / 'data' / 'recent.csv', expected)['open']) == list(expected['open'])
+    assert f'wrote {len(expected)} trading days, 2018-06-01 .. 2020-04-24, to data/recent.csv' in result.stdout
+    assert (project.path / CSV).read_bytes() == older
+
+
+def persistence_mae(csv):
+    """The stock scripts' baseline on their 240 test days: tomorrow's open = today's open."""
+    opens = pd.read_csv(csv)['open'].values[-300:]
+    return abs(opens[60:] - opens[59:-1]).mean()
+
+
+def test_p38_trains_on_what_p37_downloads(project):
+    result = run_p37(project, '--start', '2012-01-01', '--end', '2019-12-31')
+    assert result.returncode == 0, result.stderr
+    expected = persistence_mae(project.path / CSV)
+    assert expected != pytest.approx(persistence_mae(SHIPPED), abs=1e-3)  # another file than the shipped one
+    result = project.run('p38_rnn_stock.py', '--epochs', '1', '--fresh', '--no-show')
+    assert result.returncode == 0, result.stderr
+    baseline_mae = float(re.findall(r'平均绝对误差: ([\d.]+)', result.stdout)[-1])  # printed after the model's
+    assert baseline_mae == pytest.approx(expected, abs=1e-5)
+
+
+# ---- failures: one line, the CSV untouched -------------------------------------------------------------------------
+SOURCES = pytest.mark.parametrize('token', ['', TOKEN], ids=['get_k_data', 'pro_api'])
+
+
+@SOURCES
+def test_offline_fails_fast_with_one_line_and_keeps_the_csv(project, token):
+    older = plant_older_csv(project)
+    result = run_p37(project, stub=None, token=token)
+    message = assert_refused(result, project, older)
+    assert 'the download failed' in message and 'Check the network' in message
+    assert result.seconds < 30
+    if token:
+        assert_token_nowhere(result, project)
+
+
+@SOURCES
+def test_a_server_that_never_answers_is_given_up_after_timeout(project, token):
+    older = plant_older_csv(project)
+    result = run_p37(project, '--timeout', '2', stub='hang', token=token)
+    message = assert_refused(result, project, older)
+    assert 'no complete answer within 2 s' in message
+    assert result.seconds < 10  # the stub waits out tushare's own 10-30 s timeouts, six times for get_k_data
+
+
+def test_a_wrong_token_is_reported_and_not_shown(project):
+    older = plant_older_csv(project)
+    result = run_p37(project, token=TOKEN[::-1])
+    message = assert_refused(result, project, older)
+    assert 'token' in message and 'TUSHARE_TOKEN' in message
+    assert TOKEN[::-1] not in result.stdout + result.stderr
+
+
+BAD_ANSWERS = {  # what tushare_stub answers -> what p37 says
+    'empty': 'the answer was empty',
+    'truncated': 'the download failed',
+    'text-price': 'the download failed',  # tushare itself cannot turn 'abc' into a number
+    'missing-price': 'a price on 2014-03-05 is missing, not a number or not positive',
+    'few-days': 'only 75 trading days, fewer than the 361 the stock scripts need',
+    # get_k_data prints the error, skips 2014-2015 and returns the other eight years: p37 must notice
+    'one-request-lost': 'the download failed ([Errno 104] Connection reset by peer)',
+}
+
+
+@SOURCES
+@pytest.mark.parametrize('stub', BAD_ANSWERS)
+def test_a_bad_answer_is_refused_and_the_csv_kept(project, token, stub):
+    older = plant_older_csv(project)
+    result = run_p37(project, stub=stub, token=token)
+    assert BAD_ANSWERS[stub] in assert_refused(result, project, older)
+
+
+def test_a_failure_in_the_middle_of_writing_leaves_the_old_csv_whole(project):
+    older = plant_older_csv(project)
+    result = run_p37(project, max_file_bytes=50_000)  # the new CSV is 130 kB: the disk "fills up" part way
+    assert 'could not write data/SH600519.csv (File too large)' in assert_refused(result, project, older)
+
+
+@pytest.mark.parametrize('flag, value, complaint', [
+    ('--start', '2010-13-01', "'2010-13-01' is not a date like 2010-04-26"),
+    ('--end', '2009-01-01', '--start 2010-04-26 is after --end 2009-01-01'),
+    ('--code', '60051', "'60051' is not a six-digit stock code"),
+    ('--timeout', 'soon', "'soon' is not a number of seconds"),
+])
+def test_a_bad_flag_value_is_one_line(project, flag, value, complaint):
+    result = run_p37(project, flag, value)
+    assert complaint in one_line_error(result)
+    assert (project.path / CSV).read_bytes() == SHIPPED.read_bytes()
+    assert requests_made(project) == []
