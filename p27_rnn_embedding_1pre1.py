@@ -75,6 +75,8 @@ if not show_window:
     matplotlib.use('Agg')
 
 # ---- 1. import -----------------------------------------------------------------------------------------------------
+import math
+
 import numpy as np
 import tensorflow as tf
 from tensorflow.keras.layers import Dense, SimpleRNN, Embedding
@@ -145,8 +147,11 @@ cp_callback = tf.keras.callbacks.ModelCheckpoint(filepath=saving_path, save_weig
 rename_when_saved = tf.keras.callbacks.LambdaCallback(  # a Ctrl-C never leaves a half-written checkpoint
     on_epoch_end=lambda epoch, logs: os.path.exists(saving_path) and os.replace(saving_path, checkpoint_save_path))
 
-history = model.fit(x_train, y_train, batch_size=32, epochs=args.epochs,
-                    callbacks=[cp_callback, rename_when_saved])
+# the lecture's fit(x_train, y_train, batch_size=32): here as a tf.data 数据集 built once and repeated, because Keras 3
+# rebuilds its input pipeline from NumPy arrays every epoch, which costs more than training on these few samples
+train_db = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(len(x_train)).batch(32).repeat()
+history = model.fit(train_db, epochs=args.epochs, steps_per_epoch=math.ceil(len(x_train) / 32),
+                    shuffle=False, callbacks=[cp_callback, rename_when_saved])  # train_db shuffles itself
 if cp_callback.best != best_so_far:
     print(f'saved the best weights (loss {cp_callback.best:.6f}) to checkpoint/{NAME}.weights.h5')
 else:
