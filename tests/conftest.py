@@ -82,3 +82,11 @@ def assert_png(path):
     image = mpimg.imread(path)
     assert image.shape[0] > 200 and image.shape[1] > 200, image.shape
     assert image.std() > 0.01, 'the image is blank'
+
+
+def checkpoint_layers(path):
+    """{layer: [arrays]} from a Keras weights file, read with h5py (not Keras): layers/<layer>[/cell]/vars/<n>."""
+    import h5py
+    with h5py.File(path, 'r') as file:
+        layers = {name: group['cell/vars' if 'cell' in group else 'vars'] for name, group in file['layers'].items()}
+        return {name: [v[str(n)][()] for n in range(len(v))] for name, v in layers.items() if len(v)}  # no Dropout

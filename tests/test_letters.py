@@ -2,11 +2,10 @@
 import re
 import signal
 
-import h5py
 import numpy as np
 import pytest
 
-from conftest import assert_png, read_weights_txt
+from conftest import assert_png, checkpoint_layers, read_weights_txt
 
 # script -> (checkpoint name, {input: the letter the lecture predicts})
 CYCLE = 'abcde'
@@ -35,16 +34,6 @@ def answers(stdout):
     return dict(re.findall(r'([a-z]+)->([a-z])\n', stdout))
 
 
-def checkpoint_arrays(path):
-    """{layer name: its variables in order} from a Keras 3 .weights.h5 file."""
-    layers = {}
-    with h5py.File(path) as f:
-        for name, group in f['layers'].items():
-            variables = group['cell/vars'] if 'cell' in group else group['vars']
-            layers[name] = [variables[str(i)][()] for i in range(len(variables))]
-    return layers
-
-
 @pytest.mark.parametrize('script', LETTER_SCRIPTS)
 def test_lecture_run_learns_every_pair_and_answers_at_the_prompt(project, script):
     name, pairs = LETTER_SCRIPTS[script]
@@ -62,7 +51,7 @@ def test_lecture_run_learns_every_pair_and_answers_at_the_prompt(project, script
     # weights.txt holds every trainable variable in full: it reads back bit for bit into the saved arrays
     # (the loss falls every epoch, so the best weights saved are the final ones)
     written = read_weights_txt(project.path / 'weights.txt')
-    saved = checkpoint_arrays(project.checkpoint(name))
+    saved = checkpoint_layers(project.checkpoint(name))
     by_layer = {}
     for path, array in written.items():
         by_layer.setdefault(path.split('/')[1], []).append(array)

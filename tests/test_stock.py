@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import assert_png, read_weights_txt
+from conftest import assert_png, checkpoint_layers, read_weights_txt
 
 SCRIPTS = {'p38_rnn_stock.py': 'rnn_stock', 'p47_LSTM_stock.py': 'LSTM_stock', 'p56_GRU_stock.py': 'GRU_stock'}
 QUICK = ('--epochs', '1', '--no-show')
@@ -78,13 +78,6 @@ def assert_weights_txt(project, script):
 def assert_figures(project, script):
     for kind in ('loss', 'prediction'):
         assert_png(project.path / 'figures' / f'{script[:-3]}_{kind}.png')
-
-
-def checkpoint_layers(path):
-    """{layer: [arrays]} from a Keras weights file, read with h5py (not Keras): layers/<layer>[/cell]/vars/<n>."""
-    with h5py.File(path, 'r') as file:
-        layers = {name: group['cell/vars' if 'cell' in group else 'vars'] for name, group in file['layers'].items()}
-        return {name: [v[str(n)][()] for n in range(len(v))] for name, v in layers.items() if len(v)}  # no Dropout
 
 
 def another_models_checkpoint(path):
