@@ -1,6 +1,7 @@
 """The four letter-prediction scripts (p15, p27, p21, p31), run as a student runs them."""
 import re
 import signal
+import string
 
 import numpy as np
 import pytest
@@ -8,15 +9,13 @@ import pytest
 from conftest import assert_png, checkpoint_layers, read_weights_txt
 
 # script -> (checkpoint name, {input: the letter the lecture predicts})
-CYCLE = 'abcde'
+CYCLE, ALPHABET = 'abcde', string.ascii_lowercase
+ONE_PRE_ONE = {CYCLE[i]: CYCLE[(i + 1) % 5] for i in range(5)}  # a->b ... e->a
 LETTER_SCRIPTS = {
-    'p15_rnn_onehot_1pre1.py': ('rnn_onehot_1pre1', {c: CYCLE[(i + 1) % 5] for i, c in enumerate(CYCLE)}),
-    'p27_rnn_embedding_1pre1.py': ('rnn_embedding_1pre1', {c: CYCLE[(i + 1) % 5] for i, c in enumerate(CYCLE)}),
-    'p21_rnn_onehot_4pre1.py': ('rnn_onehot_4pre1',
-                                {(CYCLE * 2)[i:i + 4]: CYCLE[(i + 4) % 5] for i in range(5)}),
-    'p31_rnn_embedding_4pre1.py': ('rnn_embedding_4pre1',
-                                   {chr(97 + i) + chr(98 + i) + chr(99 + i) + chr(100 + i): chr(101 + i)
-                                    for i in range(22)}),
+    'p15_rnn_onehot_1pre1.py': ('rnn_onehot_1pre1', ONE_PRE_ONE),
+    'p27_rnn_embedding_1pre1.py': ('rnn_embedding_1pre1', ONE_PRE_ONE),
+    'p21_rnn_onehot_4pre1.py': ('rnn_onehot_4pre1', {(CYCLE * 2)[i:i + 4]: CYCLE[(i + 4) % 5] for i in range(5)}),
+    'p31_rnn_embedding_4pre1.py': ('rnn_embedding_4pre1', {ALPHABET[i:i + 4]: ALPHABET[i + 4] for i in range(22)}),
 }
 NOISE = ('Traceback', 'I0000', 'absl::InitializeLog', 'cuInit', 'UserWarning', 'non-interactive')
 
@@ -46,7 +45,7 @@ def test_lecture_run_learns_every_pair_and_answers_at_the_prompt(project, script
     assert final_accuracy(result.stdout) == 1.0
     assert answers(result.stdout) == pairs  # every training pair, as in the lecture's figures
     assert 'input the number of test alphabet:' in result.stdout
-    assert f'saved the best weights' in result.stdout and project.checkpoint(name).exists()
+    assert 'saved the best weights' in result.stdout and project.checkpoint(name).exists()
 
     # weights.txt holds every trainable variable in full: it reads back bit for bit into the saved arrays
     # (the loss falls every epoch, so the best weights saved are the final ones)
