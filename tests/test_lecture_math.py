@@ -2,7 +2,9 @@
 
 Each NumPy function follows the lecture line by line (the formula is quoted beside the code); each test gives a
 real Keras layer the same weights and checks that both compute the same numbers, or, for Keras' GRU, exactly
-where they differ. The lecture writes vectors as rows (x_t·w_xh), as Keras does, so no weight is transposed.
+where they differ. The code writes vectors as rows, as Keras does and as the lecture does for the SimpleRNN
+(x_t·w_xh). The lecture's LSTM and GRU gates, W·[h_{t-1}, x_t], put the matrix on the left: the lecture's W is the
+transpose of the W built here from Keras' kernel and recurrent_kernel (see lecture_W).
 Nothing is trained; every model is a few units wide.
 """
 import ast
@@ -14,7 +16,7 @@ os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 import numpy as np
 import pytest
 import tensorflow as tf
-from tensorflow.keras.layers import GRU, LSTM, Dense, SimpleRNN
+from tensorflow.keras.layers import GRU, LSTM, Dense, Dropout, Embedding, SimpleRNN
 
 ROOT = Path(__file__).resolve().parents[1]
 LETTERS = 'abcde'
@@ -51,7 +53,10 @@ def with_weights(layer, input_shape, *weights):
 
 
 def lecture_W(kernel, recurrent_kernel, gate, units):
-    """The lecture's W_gate acts on [h_{t-1}, x_t]: its h rows are Keras' recurrent_kernel, its x rows the kernel."""
+    """W for the row vector [h_{t-1}, x_t] (hx @ W): its h rows are Keras' recurrent_kernel, its x rows the kernel.
+
+    The lecture writes W_gate·[h_{t-1}, x_t], a column vector with the matrix on the left: its W_gate is this W's
+    transpose; both give the same numbers."""
     cols = slice(gate * units, (gate + 1) * units)
     return np.concatenate([recurrent_kernel[:, cols], kernel[:, cols]])
 
@@ -92,6 +97,23 @@ def test_dense_softmax_is_the_lectures_output():
     np.testing.assert_allclose(layer(h), output(h, w_hy, b_y), atol=1e-6)
 
 
+@pytest.mark.parametrize('return_sequences', [True, False])
+@pytest.mark.parametrize('shape', [(2, 1, 3), (1, 4, 2)])
+def test_input_shapes_of_figure_1_2_6(shape, return_sequences):
+    """(3)输入维度 [输入样本数, 循环核时间展开步数, 每个时间步输入特征个数], 图 1.2.6: [2, 1, 3] is two samples of one time
+    step with three numbers each, [1, 4, 2] one sample of four steps with two numbers each. The steps go through the
+    update one after the other, the samples each on their own, as simple_rnn reads the axes (and set_weights takes
+    w_xh only with one row per input number of a step). (4)输出维度: True gives [输入样本数, 循环核时间展开步数,
+    本层的神经元个数], False [输入样本数, 本层的神经元个数]."""
+    samples, steps, features = shape
+    x, w_xh, w_hh, b_h = uniform(*shape), uniform(features, 3), uniform(3, 3), uniform(3)
+    layer = with_weights(SimpleRNN(3, return_sequences=return_sequences), shape[1:], w_xh, w_hh, b_h)
+    out = layer(x).numpy()
+    assert out.shape == ((samples, steps, 3) if return_sequences else (samples, 3))
+    states = simple_rnn(x, w_xh, w_hh, b_h)
+    np.testing.assert_allclose(out, states if return_sequences else states[:, -1], atol=1e-6)
+
+
 # ---------------------------------------------------------------- the two worked examples (字母预测)
 
 def letter_model(steps, w_xh, w_hh, b_h, w_hy, b_y):
@@ -106,28 +128,36 @@ def w_hy_for(h_T, product):
     return np.outer(h_T, product) / (h_T @ h_T)
 
 
-def assert_prediction(model, word, product, b_y, probabilities, letter):
-    """The output side of a worked example: h_T·w_hy, + by, softmax (rounded as printed), the predicted letter."""
-    rnn, dense = model.layers
-    h_T = rnn(onehot(word)).numpy()[0]
-    np.testing.assert_allclose(h_T @ dense.kernel.numpy(), product, atol=1e-5)  # h_t w_hy as printed
+def assert_prediction(model, word, softmax_input, probabilities, letter):
+    """The output side of a worked example, through the model: what goes into its softmax is the lecture's sum
+    h_T·w_hy + by (softmax ignores a constant added to all: log y = z − log Σ exp z), its probabilities rounded as
+    printed, and the predicted letter."""
     y = model(onehot(word)).numpy()[0].astype('float64')
-    np.testing.assert_array_equal(y.round(2), probabilities)                    # printed to 2 decimals
+    z = np.float64(softmax_input)
+    np.testing.assert_allclose(np.log(y) - np.log(y).mean(), z - z.mean(), atol=1e-4)
+    np.testing.assert_array_equal(y.round(2), probabilities)  # printed to 2 decimals
     assert LETTERS[y.argmax()] == letter
 
 
 def test_worked_example_1pre1():
-    """图 1.2.8: input b (the pair b -> c); softmax([-0.7 -0.6 2.9 0.7 -0.8] + [0.0 0.1 0.4 -0.7 0.1]) = [0.02 0.02 0.91 0.03 0.02] -> c.
-
-    The text prints only the output side; w_xh and bh are our choice (h_0 = 0, so w_hh plays no part in one step).
-    Rounding shows in the probabilities: the exact softmax is [0.0167 0.0204 0.9125 0.0337 0.0167].
+    """图 1.2.8, input b (the pair b -> c), h_0 = 0:
+        h_1 = tanh([-2.3 0.8 1.1] + [0.0 0.0 0.0] + [0.5 0.3 -0.2]) = tanh([-1.8 1.1 0.9]) = [-0.9 0.8 0.7]
+        y = softmax([-0.7 -0.6 2.9 0.7 -0.8] + [0.0 0.1 0.4 -0.7 0.1]) = softmax([-0.7 -0.5 3.3 0.0 -0.7])
+          = [0.02 0.02 0.91 0.03 0.02] -> c
+    The slide prints both halves; the text file kept only the output side. Our choice: the rows of w_xh for the
+    other letters, w_hh (random: with h_0 = 0 it must play no part in one step) and w_hy (only h_1·w_hy is printed).
+    Rounding: tanh gives [-0.947 0.800 0.716]; the exact softmax is [0.0167 0.0204 0.9125 0.0337 0.0167].
     """
-    w_xh, w_hh, b_h = uniform(5, 3), uniform(3, 3), np.float32([0.5, 0.3, -0.2])
-    h_1 = simple_rnn(onehot('b'), w_xh, w_hh, b_h)[0, -1]
-    product, b_y = np.float32([-0.7, -0.6, 2.9, 0.7, -0.8]), np.float32([0.0, 0.1, 0.4, -0.7, 0.1])
-    np.testing.assert_allclose(product + b_y, [-0.7, -0.5, 3.3, 0.0, -0.7], atol=1e-6)  # the lecture's sum
-    model = letter_model(1, w_xh, w_hh, b_h, w_hy_for(h_1, product), b_y)
-    assert_prediction(model, 'b', product, b_y, [0.02, 0.02, 0.91, 0.03, 0.02], 'c')
+    w_xh = uniform(5, 3)
+    w_xh[LETTERS.index('b')] = [-2.3, 0.8, 1.1]  # x_1·w_xh: b's one-hot code picks b's row
+    b_h = [0.5, 0.3, -0.2]
+    product, b_y = [-0.7, -0.6, 2.9, 0.7, -0.8], [0.0, 0.1, 0.4, -0.7, 0.1]
+    model = letter_model(1, w_xh, uniform(3, 3), b_h, w_hy_for(np.tanh([-1.8, 1.1, 0.9]), product), b_y)
+
+    h_1 = model.layers[0](onehot('b')).numpy()[0].astype('float64')
+    np.testing.assert_allclose(np.arctanh(h_1), [-1.8, 1.1, 0.9], atol=1e-5)  # Keras' sum inside tanh
+    np.testing.assert_array_equal(h_1.round(1), [-0.9, 0.8, 0.7])           # the state, to the printed decimal
+    assert_prediction(model, 'b', [-0.7, -0.5, 3.3, 0.0, -0.7], [0.02, 0.02, 0.91, 0.03, 0.02], 'c')
 
 
 # 4pre1 (图 1.2.17), input bcde. The lecture prints, for t = 1..4, x_t·w_xh (= the row of w_xh for that letter),
@@ -157,12 +187,67 @@ def test_worked_example_4pre1():
 
     every_state = with_weights(SimpleRNN(3, return_sequences=True), (4, 5), *model.layers[0].get_weights())
     states = every_state(onehot('bcde')).numpy()[0].astype('float64')
-    np.testing.assert_allclose(w_xh[1:] + np.float32(RECURRENT_PRODUCTS) + B_H, SUMS, atol=1e-6)  # its arithmetic
     np.testing.assert_allclose(np.arctanh(states), SUMS, atol=1e-4)  # Keras' sums are the lecture's, exactly
     np.testing.assert_array_equal(states.round(1), STATES)          # its states, to the printed decimal
-    np.testing.assert_allclose(states[:-1] @ w_hh, RECURRENT_PRODUCTS[1:], atol=1e-4)
-    np.testing.assert_allclose(product + b_y, [3.0, 1.4, 1.0, 0.4, -3.4], atol=1e-6)  # the lecture's sum
-    assert_prediction(model, 'bcde', product, b_y, [0.71, 0.14, 0.10, 0.05, 0.00], 'a')
+    assert_prediction(model, 'bcde', [3.0, 1.4, 1.0, 0.4, -3.4], [0.71, 0.14, 0.10, 0.05, 0.00], 'a')
+
+
+# ---------------------------------------------------------------- Embedding (为什么使用 Embedding)
+
+@pytest.mark.parametrize('vocab, dim, samples, steps', [(100, 3, 2, 4), (5, 2, 5, 1), (26, 2, 3, 4)])
+def test_embedding_is_a_row_lookup(vocab, dim, samples, steps):
+    """Embedding(词汇表大小, 编码维度) holds a trainable matrix, one row of 编码维度 numbers per word: the code of id k is
+    row k, the row that k's 独热码 times the matrix would pick. 输入维度 [送入样本数, 循环核时间展开步数] gives
+    输出维度 [送入样本数, 循环核时间展开步数, 编码维度]. Cases: the lecture's Embedding(100, 3); p27's Embedding(5, 2)
+    on [5, 1] (five letters, one step each); p31's Embedding(26, 2) on four steps."""
+    matrix = uniform(vocab, dim)
+    ids = rng.integers(0, vocab, (samples, steps))
+    ids.flat[:2] = 0, vocab - 1  # the first and the last row are read too
+    codes = with_weights(Embedding(vocab, dim), (steps,), matrix)(ids).numpy()
+    assert codes.shape == (samples, steps, dim)
+    for (i, t), k in np.ndenumerate(ids):
+        np.testing.assert_array_equal(codes[i, t], matrix[k])
+    np.testing.assert_allclose(codes, np.eye(vocab)[ids] @ matrix, atol=1e-6)  # 独热码 · matrix
+
+
+def test_the_lectures_embedding_example():
+    """例: Embedding(100, 3) codes 100 numbers with 3 numbers each; 数字[4] embedding 为 [0.25, 0.1, 0.11]. With row 4
+    set so, [[4]] (one sample, one time step) comes out [[[0.25 0.1 0.11]]], and the layer trains 100 × 3 numbers.
+    Keras numbers the rows 0..99: the lecture's 1..100 would need Embedding(101, 3) (or each number minus 1)."""
+    matrix = uniform(100, 3)
+    matrix[4] = [0.25, 0.1, 0.11]
+    layer = with_weights(Embedding(100, 3), (1,), matrix)
+    code = layer(np.array([[4]])).numpy()
+    np.testing.assert_array_equal(code, np.float32([[[0.25, 0.1, 0.11]]]))
+    assert [tuple(w.shape) for w in layer.trainable_weights] == [(100, 3)]
+
+
+# ---------------------------------------------------------------- the total loss (RNN 训练)
+
+def test_total_loss_is_the_sum_over_time_steps():
+    """RNN 训练: 每个时刻的节点都可能有一个输出, 所以 RNN 的总损失为所有时刻上的损失和. SimpleRNN(3, return_sequences=True)
+    -> Dense(1) gives a y_t at every step, loss_t = ½(y_t − y_true_t)². The gradient of their sum through the layer
+    (tf.GradientTape) is the sum of the gradients of each loss_t, each taken on its own from a layer that sees only
+    x_1..x_t and returns its last state. loss_1 gives w_hh no gradient: h_1 = tanh(x_1·w_xh + h_0·w_hh + bh), h_0 = 0.
+    """
+    T = 4
+    x, y_true = uniform(2, T, 5), uniform(2, T, 1)
+    rnn_weights, dense_weights = (uniform(5, 3), uniform(3, 3), uniform(3)), (uniform(3, 1), uniform(1))
+
+    def gradients(steps, return_sequences, targets):
+        rnn = with_weights(SimpleRNN(3, return_sequences=return_sequences), (steps, 5), *rnn_weights)
+        dense = with_weights(Dense(1), (3,), *dense_weights)  # y_t = h_t·w_hy + by, at every step it is given
+        with tf.GradientTape() as tape:
+            loss = 0.5 * tf.reduce_sum((dense(rnn(x[:, :steps])) - targets) ** 2)
+        return [g.numpy() for g in tape.gradient(loss, rnn.trainable_weights + dense.trainable_weights)]
+
+    total = gradients(T, True, y_true)  # loss_1 + ... + loss_T
+    per_step = [gradients(t, False, y_true[:, t - 1]) for t in range(1, T + 1)]  # loss_t alone
+    for name, g_total, *g_steps in zip(['w_xh', 'w_hh', 'bh', 'w_hy', 'by'], total, *per_step):
+        np.testing.assert_allclose(g_total, sum(g_steps), atol=1e-6, err_msg=name)
+    _, dloss1_dw_hh, *_ = per_step[0]
+    np.testing.assert_array_equal(dloss1_dw_hh, 0)
+    assert all(np.abs(g[1]).max() > 1e-3 for g in per_step[1:])  # loss_2.. reach w_hh through h_1..
 
 
 # ---------------------------------------------------------------- the gradient (梯度消失与梯度爆炸)
@@ -195,7 +280,6 @@ def test_gradient_3_steps_is_the_lectures_closed_form():
     h_0, h_1, h_2, h_3 = linear_states(w_hh, xs, h_0)
     dloss_dy3 = W_HY * h_3 - Y_TRUE
     closed_form = dloss_dy3 * W_HY * (h_2 + w_hh * (h_1 + w_hh * h_0))  # ∂loss/∂y3 * w_hy * (h2 + w_hh(h1 + w_hh h0))
-    assert abs(closed_form) > 0.1
     assert keras_dloss_dw_hh(w_hh, xs, h_0) == pytest.approx(closed_form, rel=1e-5)
 
 
@@ -309,10 +393,44 @@ def test_gru_default_resets_after_the_recurrent_product():
     with two bias rows, not the lecture's tanh(W·[r_t * h_{t-1}, x_t]); z is flipped as above."""
     x = uniform(2, 5, 3)
     out, weights = keras_gru(x, reset_after=True)
-    assert weights[2].shape == (2, 12) and GRU(4).reset_after  # the default, and its two bias vectors
+    default = GRU(4)
+    default.build((None, 5, 3))
+    assert default.reset_after and default.cell.bias.shape == (2, 12)  # Keras' default, and its two bias rows
     np.testing.assert_allclose(out, gru(x, *weights, flip_z=True, reset_after=True), atol=1e-6)
     lecture_order = gru(x, weights[0], weights[1], weights[2].sum(axis=0), flip_z=True, reset_after=False)
     assert max_difference(out, lecture_order) > 0.05
+
+
+# ---------------------------------------------------------------- stacked layers (循环计算层: 向输出方向生长)
+
+def keras_weights(kind, n_in, units):
+    """Random weights of a Keras layer in its order (kernel, recurrent_kernel, bias), and its NumPy every-h_t."""
+    gates = {'SimpleRNN': 1, 'LSTM': 4, 'GRU': 3}[kind]
+    bias = uniform(2, 3 * units) if kind == 'GRU' else uniform(gates * units)  # GRU: reset_after=True, two rows
+    weights = (uniform(n_in, gates * units), uniform(units, gates * units), bias)
+    every_h = {'SimpleRNN': simple_rnn,
+               'LSTM': lambda x, *w: lstm(x, *w)[0],
+               'GRU': lambda x, *w: gru(x, *w, flip_z=True, reset_after=True)}[kind]
+    return weights, lambda x: every_h(x, *weights)
+
+
+@pytest.mark.parametrize('kind', ['SimpleRNN', 'LSTM', 'GRU'])
+def test_stacked_layers_feed_every_h_t_to_the_next_layer(kind):
+    """图 1.2.3: every 循环核 is one more 循环计算层, toward the output. The stock scripts stack two:
+    [Layer](80, return_sequences=True) -> Dropout(0.2) -> [Layer](100) -> Dropout(0.2) -> Dense(1). The first layer
+    hands every h_t on (return_sequences=True), and the second layer's x_t is the first layer's h_t; Dropout does
+    nothing outside training. Recomputed by hand with 4 and 3 units over 6 steps of 1 number."""
+    layer = {'SimpleRNN': SimpleRNN, 'LSTM': LSTM, 'GRU': GRU}[kind]
+    x = uniform(2, 6, 1)
+    first, first_h = keras_weights(kind, 1, 4)
+    second, second_h = keras_weights(kind, 4, 3)
+    w_d, b_d = uniform(3, 1), uniform(1)
+    model = tf.keras.Sequential([tf.keras.Input((6, 1)), layer(4, return_sequences=True), Dropout(0.2),
+                                 layer(3), Dropout(0.2), Dense(1)])
+    model.set_weights([*first, *second, w_d, b_d])
+    h1 = first_h(x)              # (2, 6, 4): h_1..h_6 of the first layer
+    h2 = second_h(h1)[:, -1]     # the second layer reads them as its x_1..x_6, returns only its last h_t
+    np.testing.assert_allclose(model(x), h2 @ w_d + b_d, atol=1e-6)
 
 
 # ---------------------------------------------------------------- parameter counts of the project's models
@@ -383,7 +501,6 @@ def model_from_script(path):
 def assert_counts(model, input_shape, layers):
     assert tuple(model.inputs[0].shape) == (None, *input_shape)
     assert [(type(layer).__name__, layer.count_params()) for layer in model.layers] == layers
-    assert model.count_params() == sum(n for _, n in layers)  # the total model.summary() prints
 
 
 @pytest.mark.parametrize('script', MODELS)
