@@ -4,6 +4,8 @@ No stock data server is reachable from here: tests/tushare_stub.py fakes the net
 urlopen, requests' HTTP adapter) with answers in each service's real format, so tushare's own parsing runs."""
 import os
 import re
+import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from conftest import ROOT, assert_png
 
 SCRIPT = 'p37_tushare.py'
 CSV = 'data/SH600519.csv'
+FIGURE = 'figures/p37_tushare.png'
 SHIPPED = ROOT / CSV
 TOKEN = 'pytest0123456789abcdef0123456789abcdef0123456789abcdef'  # made up, as long as a real one
 PRICES = ['open', 'close', 'high', 'low']
@@ -22,10 +25,10 @@ LECTURE_HEADER = ['Unnamed: 0', 'date', 'open', 'close', 'high', 'low', 'volume'
 
 
 # ---- helpers -------------------------------------------------------------------------------------------------------
-def run_p37(project, *args, stub='ok', token='', **run_options):
-    """Run p37 as a user would, in `project`, with the fake network answering as `stub` says (None: no stub, this
-    machine's own network). A token selects the Pro API. HOME is an empty folder, so that nothing tushare might
-    write there (ts.set_token saves the token in ~/tk.csv) escapes the token check."""
+def p37_env(project, stub='ok', token='', **more):
+    """p37's environment: the fake network answering as `stub` says (None: no stub, this machine's own network). A
+    token selects the Pro API. HOME is an empty folder, so that nothing tushare might write there (ts.set_token saves
+    the token in ~/tk.csv) escapes the token check."""
     home = project.path / 'home'
     home.mkdir(exist_ok=True)
     env = {'TUSHARE_TOKEN': token, 'HOME': str(home), 'MPLCONFIGDIR': matplotlib.get_cachedir()}
@@ -35,8 +38,14 @@ def run_p37(project, *args, stub='ok', token='', **run_options):
         (site / 'sitecustomize.py').write_text('import tushare_stub\ntushare_stub.install()\n')
         env.update(PYTHONPATH=os.pathsep.join([str(site), str(ROOT / 'tests')]), TUSHARE_STUB=stub,
                    TUSHARE_STUB_TOKEN=TOKEN, TUSHARE_STUB_LOG=str(project.path / 'requests.log'))
+    return {**env, **more}
+
+
+def run_p37(project, *args, stub='ok', token='', show=False, env=None, **run_options):
+    """Run p37 as a user would, in `project` (with --no-show unless `show`), in p37_env plus `env`."""
     started = time.monotonic()
-    result = project.run(SCRIPT, '--no-show', *args, env=env, **run_options)
+    result = project.run(SCRIPT, *args if show else ('--no-show', *args),
+                         env=p37_env(project, stub, token, **(env or {})), **run_options)
     result.seconds = time.monotonic() - started
     return result
 
@@ -89,13 +98,16 @@ def read_lecture_csv(path, expected):
     return written
 
 
-def assert_success(result, project, source):
+def assert_success(result, project, source, folder=''):
+    """Success, with the CSV and the figure named as the user can open them from `folder` (relative to the
+    project's folder, or absolute)."""
     assert result.returncode == 0, result.stderr
     assert result.stderr == ''  # no warnings, no tushare chatter
     assert source in result.stdout
-    assert f'wrote 2426 trading days, 2010-04-26 .. 2020-04-24, to {CSV}' in result.stdout
+    assert f'wrote 2426 trading days, 2010-04-26 .. 2020-04-24, to {os.path.join(folder, CSV)}' in result.stdout
+    assert f'figure saved to {os.path.join(folder, FIGURE)}\n' in result.stdout
     assert '本接口即将停止更新' not in result.stdout
-    assert_png(project.path / 'figures' / 'p37_tushare.png')
+    assert_png(project.path / FIGURE)
 
 
 # ---- the lecture's download ----------------------------------------------------------------------------------------
@@ -113,12 +125,46 @@ def test_legacy_get_k_data_reproduces_the_shipped_file_from_any_folder(project, 
     elsewhere = tmp_path / 'elsewhere'
     elsewhere.mkdir()
     result = run_p37(project, cwd=elsewhere)
-    assert_success(result, project, "the lecture's ts.get_k_data")
+    assert_success(result, project, "the lecture's ts.get_k_data", folder=str(project.path))  # outside: absolute
     assert requests_made(project) == [f'legacy kline_dayqfq{year} sh600519,day,{year}-01-01,{year + 1}-12-31,640,qfq'
                                       for year in range(2010, 2021, 2)]
     shipped = pd.read_csv(SHIPPED)
     assert list(read_lecture_csv(project.path / CSV, shipped)['open']) == list(shipped['open'])
     assert (project.path / CSV).read_bytes() == SHIPPED.read_bytes()  # index 74.., every digit: the lecture's file
+
+
+def test_paths_in_messages_open_from_the_folder_the_user_is_in(project):
+    result = run_p37(project, cwd=project.path.parent)
+    assert_success(result, project, "the lecture's ts.get_k_data", folder=project.path.name)  # inside: relative
+    older = plant_older_csv(project)
+    result = run_p37(project, stub='empty', cwd=project.path / 'data')
+    assert one_line_error(result).endswith('; SH600519.csv was left unchanged.')  # data/ is where the user is
+    assert (project.path / CSV).read_bytes() == older
+
+
+def test_a_stale_display_saves_the_figure_without_a_backend_warning(project):
+    """An SSH session whose X forwarding is gone: DISPLAY is set, but nothing answers there. Without --no-show,
+    matplotlib falls back to agg; p37 must not call plt.show() then (it warns 'FigureCanvasAgg is non-interactive')."""
+    if Path('/tmp/.X11-unix/X99').exists():
+        pytest.skip('this machine has an X server on :99')
+    result = run_p37(project, show=True, env={'DISPLAY': ':99'}, timeout=120)  # a window would block past this
+    assert_success(result, project, "the lecture's ts.get_k_data")
+
+
+def test_ctrl_c_while_downloading_is_one_line_and_keeps_the_csv(project):
+    older = plant_older_csv(project)
+    command, env = project.command(SCRIPT, '--no-show', env=p37_env(project, stub='hang'))
+    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, cwd=project.path, env=env)
+    assert child.stdout.readline().startswith('downloading')
+    time.sleep(2)  # the first request is waiting for an answer that does not come
+    child.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    _, stderr = child.communicate(timeout=30)
+    assert time.monotonic() - started < 5  # at once, not after --timeout (20 s)
+    assert child.returncode != 0 and stderr.splitlines() == ['p37_tushare.py: interrupted'], stderr
+    assert (project.path / CSV).read_bytes() == older
+    assert sorted(os.listdir(project.path / 'data')) == ['SH600519.csv']
 
 
 def test_pro_api_with_tushare_token_gives_the_same_days_and_never_shows_the_token(project):
