@@ -156,7 +156,7 @@ def load_checkpoint(path, monitor):
 
 def stamp_and_rename(epoch, logs):
     """Stamp the file ModelCheckpoint just wrote with its val_loss, then rename it over the checkpoint in one step."""
-    if os.path.exists(cp_callback.filepath):
+    if cp_callback.best != saved_val_loss and os.path.exists(cp_callback.filepath):  # this run's file, no leftover
         with h5py.File(cp_callback.filepath, 'a') as saved:
             saved.attrs[cp_callback.monitor] = cp_callback.best
         os.replace(cp_callback.filepath, checkpoint_save_path)
