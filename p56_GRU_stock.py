@@ -1,150 +1,98 @@
-"""p56_GRU_stock.py: GRU 实现股票预测 (a GRU predicts Kweichow Moutai's opening price).
-
-Lecture 6, "GRU 股票预测": p38 with the SimpleRNN layers replaced by GRU (门控循环单元: 更新门 and 重置门, the LSTM's
-遗忘门 and 输入门 merged into one), 80 and 100 记忆体, Dropout, then Dense(1); 60 days of 贵州茅台 (600519) opening
-prices predict the 61st. Prints the lecture's 均方误差 / 均方根误差 / 平均绝对误差 next to the persistence baseline
-(tomorrow's open = today's open), then answers for test dates you type, or `next` for the day after the CSV's last row.
-
+"""p56_GRU_stock.py: GRU 实现股票预测 (lecture 6, GRU 股票预测, 图 2.3.2-2.3.5).
+p38 with its SimpleRNN layers replaced by GRU (LSTM's gates merged into 更新门 and 重置门): two GRU (80 and 100
+记忆体), Dropout, Dense(1); 60 days' opening prices predict the 61st, scored as in p38, the persistence baseline beside.
     python p56_GRU_stock.py [--epochs N] [--fresh] [--no-show]
-"""
-import argparse
-import datetime
-import os
-import sys
-import tempfile
-import warnings
-
-HERE = os.path.dirname(os.path.abspath(__file__))  # every path is relative to this file, not to the current folder
-NAME = 'GRU_stock'
-CSV = os.path.join(HERE, 'data', 'SH600519.csv')
-
-
-# ---- at the edges: flags, a calm console, errors as one sentence ---------------------------------------------------
-def positive_int(text):
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f'{text!r} is not a whole number >= 1')
-    return int(text)
-
-
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument('--epochs', type=positive_int, default=50, help='training epochs (lecture: 50)')
-parser.add_argument('--fresh', action='store_true', help='ignore the saved checkpoint in this run')
-parser.add_argument('--no-show', action='store_true', help='save the figures but never open a window')
+The lecture's code starts at step 1; the lines above it read the flags and keep the console calm."""
+import argparse, contextlib, itertools, os, re, sys, tempfile, h5py  # noqa: E401 (the lecture's imports: step 1)
+launched_from = os.getcwd()
+os.chdir(os.path.dirname(os.path.abspath(__file__)))  # the lecture's ./ paths mean the script's folder, from anywhere
+shown = lambda path: os.path.normpath(path) if os.getcwd() == launched_from else os.path.abspath(path)  # noqa: E731
+parser = argparse.ArgumentParser(description='GRU 股票预测: two GRU layers on Kweichow Moutai opening prices (lecture 6)')
+parser.add_argument('--epochs', type=int, default=50, help='training epochs (lecture: 50)')
+parser.add_argument('--fresh', action='store_true', help='train from scratch; the saved checkpoint stays unless beaten')
+parser.add_argument('--no-show', action='store_true', help='save the figures under figures/, never open a window')
 parser.error = lambda message: sys.exit(f'{parser.prog}: {message} (see --help)')
 args = parser.parse_args()
+if args.epochs < 1:
+    parser.error(f"argument --epochs: '{args.epochs}' is not a whole number >= 1")
+sys.excepthook = lambda kind, error, traceback: sys.exit(130 if kind is KeyboardInterrupt else f'error: {error}' if  # noqa
+    issubclass(kind, OSError) else sys.__excepthook__(kind, error, traceback) or 1)  # errors are sentences: one line
 
 
-def one_line_errors(kind, error, tb):
-    if issubclass(kind, KeyboardInterrupt):  # Ctrl-C while training: the saved checkpoint is always complete
-        partial = os.path.join(HERE, 'checkpoint', NAME + '.saving.weights.h5')
-        if os.path.exists(partial):
-            os.remove(partial)
-        print(f'\ninterrupted; the last saved checkpoint stays as it was: checkpoint/{NAME}.weights.h5', file=sys.stderr)
-        sys.exit(130)
-    if issubclass(kind, OSError):
-        sys.exit(f'error: {error.filename or ""} {error.strerror or error}; free some space or check permissions')
-    sys.__excepthook__(kind, error, tb)
-
-
-sys.excepthook = one_line_errors
-
-
-def csv_error(problem):
-    """One line on stderr naming the CSV and what is wrong with it; exit 1 before anything is written."""
-    if isinstance(problem, FileNotFoundError):
-        problem = 'no such file (p37_tushare.py downloads it)'
-    elif isinstance(problem, Exception):
-        problem = f'cannot be read as a CSV ({type(problem).__name__}: {" ".join(str(problem).split())})'
-    sys.exit(f'{parser.prog}: {CSV}: {problem}; nothing was trained or written')
-
-
-def check_stock_csv(maotai):
-    """The lecture's CSV: date and open columns, ascending dates, a positive opening price on every line, and at least
-    300 test days plus one 60-day window and the day after it to train on. Turns `open` into numbers, `date` into dates;
-    anything else is one line from csv_error."""
-    missing = [column for column in ('date', 'open') if column not in maotai.columns]
-    if missing:
-        csv_error(f'no {" and no ".join(missing)} column (expected the columns p37_tushare.py writes: '
-                  f'date, open, close, high, low, volume, code)')
-    dates = pd.to_datetime(maotai['date'], format='%Y-%m-%d', errors='coerce')
-    opens = pd.to_numeric(maotai['open'], errors='coerce')
-    checks = (('date', dates.isna() | (dates <= dates.shift()), 'a YYYY-MM-DD date later than the line above'),
-              ('open', ~np.isfinite(opens) | (opens <= 0), 'a positive number'))
-    for column, bad, expected in checks:
-        if bad.any():
-            row = bad.to_numpy().argmax()
-            text = '' if pd.isna(maotai[column].iloc[row]) else str(maotai[column].iloc[row])
-            csv_error(f'line {row + 2}: {column} is {text!r}, not {expected}')
-    if len(maotai) < 300 + 60 + 1:
-        csv_error(f'only {len(maotai)} trading days; at least {300 + 60 + 1} are needed (the last 300 to test, '
-                  f'and before them 60 days and the one after to train)')
-    maotai['open'], maotai['date'] = opens, dates
-
-
-def import_tensorflow_quietly():
-    """TF_CPP_MIN_LOG_LEVEL=2 keeps C++ errors and drops info; abseil prints a few info lines before it reads that
-    setting, and CUDA complains when there is no GPU: drop exactly those lines, pass every other one on."""
+@contextlib.contextmanager
+def tensorflow_start_up_lines_dropped():
+    """Drop the INFO lines TensorFlow logs before it reads TF_CPP_MIN_LOG_LEVEL, and its no-GPU cuInit error."""
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-    noise = ('All log messages before absl::InitializeLog()', 'I0000 ', 'failed call to cuInit')
-    saved_stderr = os.dup(2)
-    with tempfile.TemporaryFile() as log:
-        os.dup2(log.fileno(), 2)
-        try:
-            import tensorflow
-            tensorflow.config.list_physical_devices('GPU')
-        finally:
-            os.dup2(saved_stderr, 2)
-            os.close(saved_stderr)
-            log.seek(0)
-            for line in log.read().decode(errors='replace').splitlines():
-                if not any(n in line for n in noise):
-                    print(line, file=sys.stderr)
-
-
-import_tensorflow_quietly()
-import matplotlib
-
-show_window = not args.no_show and (sys.platform in ('win32', 'darwin') or 'DISPLAY' in os.environ
-                                    or 'WAYLAND_DISPLAY' in os.environ)
-if not show_window:
-    matplotlib.use('Agg')
+    held, real_stderr = tempfile.TemporaryFile('w+', errors='replace'), os.dup(2)
+    os.dup2(held.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(real_stderr, 2)
+        held.seek(0)
+        sys.stderr.writelines(line for line in held if not re.match(r'WARNING: All log messages|I0000 |.*cuInit', line))
 
 # ---- 1. import -----------------------------------------------------------------------------------------------------
+import numpy as np
+with tensorflow_start_up_lines_dropped():
+    import tensorflow as tf
+    tf.config.list_physical_devices()  # TensorFlow looks for a GPU here: all its start-up lines fall in the filter
+from tensorflow.keras.layers import Dropout, Dense, GRU
+import matplotlib.pyplot as plt
+import os
+import pandas as pd
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.metrics import mean_squared_error, mean_absolute_error
 import math
 
-import numpy as np
-import pandas as pd
-import tensorflow as tf
-from tensorflow.keras.layers import Dense, Dropout, GRU
-import matplotlib.pyplot as plt
-from matplotlib.ticker import MaxNLocator
-from sklearn.metrics import mean_absolute_error, mean_squared_error
-from sklearn.preprocessing import MinMaxScaler
 
-tf.keras.utils.set_random_seed(7)  # seed 7 for numpy, python and TensorFlow: two runs give the same numbers
+def read_stock_csv(path):
+    """pd.read_csv(path), checked: the lecture's layout (B 列 date, C 列 open), dates rising, every open a positive
+    number, and enough days (the last 300 to test, 60 and one more before them to train). A file re-saved by Excel or
+    WPS (dates like 2010/4/26, a BOM, CRLF line ends) reads like the original. Anything else: one line, exit 1."""
+    def fail(problem):
+        sys.exit(f'{parser.prog}: {shown(path)}: {problem}; nothing was trained or written')
+    try:
+        maotai = pd.read_csv(path)
+    except FileNotFoundError:
+        fail('no such file (python p37_tushare.py downloads it)')
+    except (OSError, ValueError) as error:  # a folder, no permission, not a CSV at all
+        fail(f'cannot be read as a CSV ({type(error).__name__}: {" ".join(str(error).split())})')
+    if list(maotai.columns[1:3]) != ['date', 'open']:
+        fail(f"no open column in C 列 (its columns are {', '.join(map(str, maotai.columns))}; "
+             f'p37_tushare.py writes ,date,open,close,high,low,volume,code)')
+    dates = pd.to_datetime(maotai['date'].astype(str).str.replace('/', '-'), format='%Y-%m-%d', errors='coerce')
+    opens = pd.to_numeric(maotai['open'], errors='coerce')
+    for column, bad, expected in (('date', dates.isna() | (dates <= dates.shift()), 'a date later than the line above'),
+                                  ('open', ~np.isfinite(opens) | (opens <= 0), 'a positive number')):
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            fail(f'line {row + 2}: {column} is {str(maotai[column].iloc[row])!r}, not {expected}')
+    if len(maotai) < 300 + 60 + 1:
+        fail(f'only {len(maotai)} trading days; at least {300 + 60 + 1} are needed (the last 300 to test, and before '
+             f'them 60 days and the one after to train)')
+    maotai['date'], maotai['open'] = dates, opens
+    return maotai
 
-# ---- 2. train: x_train, y_train; test: x_test, y_test --------------------------------------------------------------
-try:
-    maotai = pd.read_csv(CSV)  # 读取股票文件
-except (OSError, ValueError) as error:  # missing, a folder, no permission, not a CSV at all
-    csv_error(error)
-check_stock_csv(maotai)
 
-# 前 len(maotai)-300 天 (2426-300=2126) 的开盘价作为训练集; the lecture's iloc[..., 2:3] is this C 列, 'open'
-training_set = maotai[['open']].iloc[0:len(maotai) - 300].values
-test_set = maotai[['open']].iloc[len(maotai) - 300:].values  # 后300天的开盘价作为测试集
+# ---- 2. 训练集和测试集: 连续60天的开盘价作为输入特征, 第61天的开盘价作为标签 ---------------------------------------
+maotai = read_stock_csv('./data/SH600519.csv')  # 读取股票文件 (pd.read_csv, checked); the lecture's 2426 is len(maotai)
 
+training_set = maotai.iloc[0:len(maotai) - 300, 2:3].values  # 前(2426-300=2126)天的开盘价作为训练集, 2:3 是提取C列开盘价
+test_set = maotai.iloc[len(maotai) - 300:, 2:3].values  # 后300天的开盘价作为测试集
+
+# 归一化
 sc = MinMaxScaler(feature_range=(0, 1))  # 定义归一化: 归一化到(0, 1)之间
-training_set_scaled = sc.fit_transform(training_set)  # 求得训练集的最大值, 最小值这些固有属性, 并在训练集上归一化
+training_set_scaled = sc.fit_transform(training_set)  # 求得训练集的最大值, 最小值这些训练集固有的属性, 并在训练集上进行归一化
 test_set = sc.transform(test_set)  # 利用训练集的属性对测试集进行归一化
 
 x_train = []
 y_train = []
-
 x_test = []
 y_test = []
 
-# 训练集: 连续60天的开盘价作为输入特征 x_train, 第61天的数据作为标签 y_train; 2126-60=2066 组数据
+# 训练集: csv表格中前2426-300=2126天数据
+# 利用for循环, 遍历整个训练集, 提取训练集中连续60天的开盘价作为输入特征x_train, 第61天的数据作为标签, for循环共构建2426-300-60=2066组数据
 for i in range(60, len(training_set_scaled)):
     x_train.append(training_set_scaled[i - 60:i, 0])
     y_train.append(training_set_scaled[i, 0])
@@ -154,195 +102,174 @@ np.random.shuffle(x_train)
 np.random.seed(7)
 np.random.shuffle(y_train)
 tf.random.set_seed(7)
+tf.keras.utils.set_random_seed(7)  # Keras 3 seeds its initial weights from Python's random too: seed all three
+# 将训练集由list格式变为array格式
 x_train, y_train = np.array(x_train), np.array(y_train)
 
 # 使x_train符合RNN输入要求: [送入样本数, 循环核时间展开步数, 每个时间步输入特征个数]
-# 此处整个数据集送入, 送入样本数为x_train.shape[0]; 输入60个开盘价预测第61天, 循环核时间展开步数为60; 每个时间步1个开盘价
+# 此处整个数据集送入, 送入样本数为x_train.shape[0]即2066组数据; 输入60个开盘价, 预测出第61天的开盘价, 循环核时间展开步数为60; 每个时间步送入的特征是某一天的开盘价, 只有1个数据, 故每个时间步输入特征个数为1
 x_train = np.reshape(x_train, (x_train.shape[0], 60, 1))
-
-# 测试集: 同理, 300-60=240 组数据, 不打乱
+# 测试集: csv表格中后300天数据
+# 利用for循环, 遍历整个测试集, 提取测试集中连续60天的开盘价作为输入特征x_train, 第61天的数据作为标签, for循环共构建300-60=240组数据
 for i in range(60, len(test_set)):
     x_test.append(test_set[i - 60:i, 0])
     y_test.append(test_set[i, 0])
+# 测试集变array并reshape为符合RNN输入要求: [送入样本数, 循环核时间展开步数, 每个时间步输入特征个数]
 x_test, y_test = np.array(x_test), np.array(y_test)
 x_test = np.reshape(x_test, (x_test.shape[0], 60, 1))
-print(f'{x_train.shape[0]} training samples, {x_test.shape[0]} test samples '
-      f'(60 days of open predict the 61st; the test set is the last 300 days)')
+print(f'{x_train.shape[0]} training samples, {x_test.shape[0]} test samples: x_train {x_train.shape}, x_test {x_test.shape}')
 
-# ---- 3. model: 两层 GRU (80 和 100 个记忆体) + Dropout + 一层全连接 ------------------------------------------------
-# Keras' GRU differs in detail from the lecture's formula: z ↔ 1 − z, reset_after=True; see tests/test_lecture_math.py
+# ---- 3. model: 两层 GRU (80 和 100 个记忆体), 每层后 Dropout(0.2), 最后 Dense(1) 输出第61天的开盘价 -----------------
 model = tf.keras.Sequential([
-    tf.keras.Input(shape=(60, 1)),  # 循环核时间展开步数 60, 每个时间步输入特征个数 1
-    GRU(80, return_sequences=True),  # 每个时间步推送 h_t 给下一层
+    tf.keras.Input(shape=(60, 1)),  # Keras 3 builds a model before fit only from an Input: the checkpoint can load
+    GRU(80, return_sequences=True),
     Dropout(0.2),
-    GRU(100),  # 仅最后的时间步推送 h_t
+    GRU(100),
     Dropout(0.2),
-    Dense(1)  # 第61天的开盘价, 一个数
+    Dense(1)
 ])
 
 # ---- 4. compile ----------------------------------------------------------------------------------------------------
 model.compile(optimizer=tf.keras.optimizers.Adam(0.001),
-              loss='mean_squared_error')  # 损失函数用均方误差; 只观测 loss, 不设 metrics
+              loss='mean_squared_error')  # 损失函数用均方误差
+# 该应用只观测loss数值, 不观测准确率, 所以删去metrics选项, 一会在每个epoch迭代显示时只显示loss值
 
-# ---- 5. fit, 断点续训 (resume from the checkpoint) -----------------------------------------------------------------
-checkpoint_save_path = os.path.join(HERE, 'checkpoint', NAME + '.weights.h5')
-saving_path = os.path.join(HERE, 'checkpoint', NAME + '.saving.weights.h5')  # written first, then renamed
-os.makedirs(os.path.dirname(checkpoint_save_path), exist_ok=True)
 
-best_so_far = None  # the saved file's val_loss: a run replaces the file only with better weights
-if os.path.exists(checkpoint_save_path):
-    saved, initial_weights = model, model.get_weights()
-    if args.fresh:  # --fresh trains from scratch, but still reads the file to know the loss it must beat
-        saved = tf.keras.models.clone_model(model)
-        saved.compile(optimizer=tf.keras.optimizers.Adam(0.001), loss=model.loss)
-    saved.optimizer.build(saved.trainable_variables)  # so that Adam's saved state is restored too
+def load_checkpoint(path, monitor):
+    """断点续训, made safe: load the weights and Adam's state (not with --fresh); return the val_loss the file was saved
+    with, the one to beat. A file that will not load (damaged, another model's, an older version's) is renamed aside."""
+    untrained = model.get_weights()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('error')  # Keras only warns when variables do not match: that file is not ours
-            saved.load_weights(checkpoint_save_path)
-        best_so_far = saved.evaluate(x_test, y_test, verbose=0, return_dict=True)['loss']
+        with h5py.File(path, 'r') as saved:
+            saved_value = float(saved.attrs[monitor])  # stamped by stamp_and_rename when it was saved
         if not args.fresh:
-            print('-------------load the model-----------------')
-    except Exception as error:  # corrupt, or from another model: keep it aside, never delete it
-        aside = next(f'{checkpoint_save_path}.unloadable{n}' for n in range(1, 10**6)
-                     if not os.path.exists(f'{checkpoint_save_path}.unloadable{n}'))
-        os.replace(checkpoint_save_path, aside)
-        model.set_weights(initial_weights)
-        print(f'cannot load checkpoint/{NAME}.weights.h5 ({type(error).__name__}: it is damaged or from another model);'
-              f' kept it as checkpoint/{os.path.basename(aside)}, training from scratch')
-cp_callback = tf.keras.callbacks.ModelCheckpoint(filepath=saving_path, save_weights_only=True, save_best_only=True,
-                                                 monitor='val_loss', initial_value_threshold=best_so_far)
-rename_when_saved = tf.keras.callbacks.LambdaCallback(  # a Ctrl-C never leaves a half-written checkpoint
-    on_epoch_end=lambda epoch, logs: os.path.exists(saving_path) and os.replace(saving_path, checkpoint_save_path))
+            model.optimizer.build(model.trainable_variables)  # Adam's moments are in the file too
+            model.load_weights(path)  # a file of another model raises ValueError, after loading what did fit
+            print(f'-------------load the model-----------------\n{shown(path)}: {monitor} {saved_value:.6f}')
+        return saved_value
+    except Exception as error:
+        aside = next(f'{path}.unloadable{n}' for n in itertools.count(1) if not os.path.exists(f'{path}.unloadable{n}'))
+        os.replace(path, aside)
+        model.set_weights(untrained)
+        print(f'cannot load {shown(path)} ({type(error).__name__}); kept it as {shown(aside)}, training from scratch')
 
-history = model.fit(x_train, y_train, batch_size=64, epochs=args.epochs, validation_data=(x_test, y_test),
-                    validation_freq=1, callbacks=[cp_callback, rename_when_saved])
-if cp_callback.best != best_so_far:
-    print(f'saved the best weights (val_loss {cp_callback.best:.6f}) to checkpoint/{NAME}.weights.h5')
-else:
-    print(f'kept checkpoint/{NAME}.weights.h5 (val_loss {best_so_far:.6f}): this run did not beat it')
+
+def stamp_and_rename(epoch, logs):
+    """Stamp the file ModelCheckpoint just wrote with its val_loss, then rename it over the checkpoint in one step."""
+    if cp_callback.best != saved_val_loss and os.path.exists(cp_callback.filepath):  # this run's file, no leftover
+        with h5py.File(cp_callback.filepath, 'a') as saved:
+            saved.attrs[cp_callback.monitor] = cp_callback.best
+        os.replace(cp_callback.filepath, checkpoint_save_path)
+
+# ---- 5. fit, 断点续训 (根据测试集的 val_loss 保存最优模型) ------------------------------------------------------------
+checkpoint_save_path = "./checkpoint/GRU_stock.weights.h5"  # Keras 3 names weight files .weights.h5
+saved_val_loss = None
+if os.path.exists(checkpoint_save_path):
+    saved_val_loss = load_checkpoint(checkpoint_save_path, 'val_loss')  # prints the lecture's -----load the model-----
+cp_callback = tf.keras.callbacks.ModelCheckpoint(filepath=checkpoint_save_path.replace('.weights', '.saving.weights'),
+                                                 save_weights_only=True, save_best_only=True, monitor='val_loss',
+                                                 initial_value_threshold=saved_val_loss)  # a worse run keeps the file
+try:
+    history = model.fit(x_train, y_train, batch_size=64, epochs=args.epochs, validation_data=(x_test, y_test),
+                        validation_freq=1,
+                        callbacks=[cp_callback, tf.keras.callbacks.LambdaCallback(on_epoch_end=stamp_and_rename)])
+except KeyboardInterrupt:  # Ctrl-C: the checkpoint is whole, for only finished files are renamed over it
+    print(f'\ninterrupted; the last saved checkpoint stays as it was: {shown(checkpoint_save_path)}', file=sys.stderr)
+    sys.exit(130)
+print(f'saved the best weights (val_loss {cp_callback.best:.6f}) to {shown(checkpoint_save_path)}'
+      if cp_callback.best != saved_val_loss else f'kept {shown(checkpoint_save_path)}: this run did not beat its val_loss')
 
 # ---- 6. summary ----------------------------------------------------------------------------------------------------
 model.summary()
 
 # ---- 参数提取: every trainable variable, its path, shape and all values at full float32 precision ------------------
-np.set_printoptions(threshold=sys.maxsize, floatmode='unique', linewidth=120)
-with open(os.path.join(HERE, 'weights.txt'), 'w') as file:
-    for v in model.trainable_variables:
-        file.write(str(v.path) + '\n')
-        file.write(str(v.shape) + '\n')
-        file.write(str(v.numpy()) + '\n')
-
-
-def save_and_show(kind):
-    """Always a PNG under figures/; a window too when there is a display and no --no-show."""
-    figure_path = os.path.join(HERE, 'figures', f'p56_GRU_stock_{kind}.png')
-    os.makedirs(os.path.dirname(figure_path), exist_ok=True)
-    plt.savefig(figure_path)
-    print(f'figure saved to figures/{os.path.basename(figure_path)}')
-    if show_window:
-        plt.show()
+np.set_printoptions(threshold=sys.maxsize, floatmode='unique', linewidth=120)  # else NumPy elides long arrays
+file = open('./weights.txt', 'w')  # 参数提取
+for v in model.trainable_variables:
+    file.write(str(v.path) + '\n')  # Keras 3: v.name is only 'kernel'; v.path is 'sequential/gru/...'
+    file.write(str(v.shape) + '\n')
+    file.write(str(v.numpy()) + '\n')
+file.close()
 
 
 # ---- loss 可视化 ---------------------------------------------------------------------------------------------------
+def save_and_show(figure_name):
+    """Always save the figure under figures/; show it as well where there is a screen and no --no-show is given."""
+    os.makedirs('./figures', exist_ok=True)
+    plt.savefig('./figures/' + figure_name)
+    print('figure saved to', shown('./figures/' + figure_name))
+    if not args.no_show and plt.get_backend().lower() != 'agg':  # no screen (or a stale DISPLAY): matplotlib chose agg
+        plt.show()
+
+
 loss = history.history['loss']
 val_loss = history.history['val_loss']
+epochs = range(1, len(loss) + 1)  # epochs counted from 1, as on the console
 
-epochs = range(1, len(loss) + 1)  # this run's epochs; a dot on each, so that even one epoch shows
-
-plt.figure()
-plt.plot(epochs, loss, marker='.', label='Training Loss')
-plt.plot(epochs, val_loss, marker='.', label='Validation Loss')
+plt.plot(epochs, loss, label='Training Loss')
+plt.plot(epochs, val_loss, label='Validation Loss')
 plt.title('Training and Validation Loss')
-plt.xlabel('Epoch')
-plt.gca().xaxis.set_major_locator(MaxNLocator(integer=True))
+plt.gca().xaxis.set_major_locator(plt.MaxNLocator(integer=True))  # whole epochs, even after a short run
 plt.legend()
-save_and_show('loss')
+save_and_show('p56_GRU_stock_loss.png')
 
-# ---- predict: 测试集输入模型进行预测, 反归一化到原始价格 -----------------------------------------------------------
-predicted_stock_price = model.predict(x_test)
-predicted_stock_price = sc.inverse_transform(predicted_stock_price)  # 对预测数据还原: 从(0, 1)反归一化到原始范围
-real_stock_price = sc.inverse_transform(test_set[60:])  # 对真实数据还原
-test_days = maotai['date'].iloc[len(maotai) - 240:]  # the 240 test days with a prediction
-
-# 画出真实数据 (红) 和预测数据 (蓝) 的对比曲线
-plt.figure(figsize=(10, 5))
-plt.plot(test_days, real_stock_price, color='red', label='MaoTai Stock Price')
-plt.plot(test_days, predicted_stock_price, color='blue', label='Predicted MaoTai Stock Price')
+# ---- predict: 测试集输入模型进行预测 --------------------------------------------------------------------------------
+predicted_stock_price = model.predict(x_test, verbose=0)  # verbose=0: TF 2.1 printed no progress bar here
+# 对预测数据还原---从(0, 1)反归一化到原始范围
+predicted_stock_price = sc.inverse_transform(predicted_stock_price)
+# 对真实数据还原---从(0, 1)反归一化到原始范围
+real_stock_price = sc.inverse_transform(test_set[60:])
+# 画出真实数据和预测数据的对比曲线
+plt.figure()  # a new figure: without a window, plt.show() closed none
+plt.plot(real_stock_price, color='red', label='MaoTai Stock Price')
+plt.plot(predicted_stock_price, color='blue', label='Predicted MaoTai Stock Price')
 plt.title('MaoTai Stock Price Prediction')
-plt.xlabel('Date')
+plt.xlabel('Time')
 plt.ylabel('MaoTai Stock Price')
 plt.legend()
-plt.gcf().autofmt_xdate()  # slanted dates, readable
-save_and_show('prediction')
+save_and_show('p56_GRU_stock_prediction.png')
+
+# ---- evaluate ------------------------------------------------------------------------------------------------------
+# calculate MSE 均方误差 ---> E[(预测值-真实值)^2] (预测值减真实值求平方后求均值)
+mse = mean_squared_error(predicted_stock_price, real_stock_price)
+# calculate RMSE 均方根误差--->sqrt[MSE]    (对均方误差开方)
+rmse = math.sqrt(mean_squared_error(predicted_stock_price, real_stock_price))
+# calculate MAE 平均绝对误差----->E[|预测值-真实值|](预测值减真实值求绝对值后求均值)
+mae = mean_absolute_error(predicted_stock_price, real_stock_price)
+print('均方误差: %.6f' % mse)
+print('均方根误差: %.6f' % rmse)
+print('平均绝对误差: %.6f' % mae)
+
+# the persistence baseline on the same days, to see what the model is worth: 明天的开盘价 = 今天的开盘价
+persistence = sc.inverse_transform(test_set[59:-1])
+print(f"persistence baseline (tomorrow's open = today's open), the same {len(real_stock_price)} days:")
+print('均方误差: %.6f' % mean_squared_error(persistence, real_stock_price))
+print('均方根误差: %.6f' % math.sqrt(mean_squared_error(persistence, real_stock_price)))
+print('平均绝对误差: %.6f' % mean_absolute_error(persistence, real_stock_price))
 
 
-# ---- evaluate: 均方误差, 均方根误差, 平均绝对误差 (in price units) -------------------------------------------------
-def print_metrics(predicted_stock_price, real_stock_price):
-    mse = mean_squared_error(predicted_stock_price, real_stock_price)  # E[(预测值-真实值)^2]
-    rmse = math.sqrt(mean_squared_error(predicted_stock_price, real_stock_price))  # sqrt[MSE]
-    mae = mean_absolute_error(predicted_stock_price, real_stock_price)  # E[|预测值-真实值|]
-    print('均方误差: %.6f' % mse)
-    print('均方根误差: %.6f' % rmse)
-    print('平均绝对误差: %.6f' % mae)
+# ---- 预测: type a test day and see the model's open next to the real one, or next for the day after the CSV --------
+def ask(prompt, is_valid, expected):
+    """input(prompt), stripped and in lower case, until is_valid(answer). End of input or Ctrl-C ends calmly."""
+    with contextlib.suppress(EOFError, KeyboardInterrupt):
+        while not is_valid(answer := input(prompt).strip().lower()):
+            print(expected)
+        return answer
+    print('\nbye')
+    sys.exit(0)
 
 
-print_metrics(predicted_stock_price, real_stock_price)
-print(f"persistence baseline (明天开盘价 = 今天开盘价, tomorrow's open = today's open), "
-      f'the same {len(real_stock_price)} days:')
-print_metrics(sc.inverse_transform(test_set[59:-1]), real_stock_price)  # 前一天的开盘价 as the prediction
-
-
-# ---- 预测: type test dates at the prompt, or next ------------------------------------------------------------------
-def ask(prompt, parse):
-    """Ask until parse() accepts the answer; parse raises ValueError with what is expected.
-    End of input or Ctrl-C ends the program calmly."""
-    while True:
-        try:
-            text = input(prompt)
-        except (EOFError, KeyboardInterrupt):
-            print('\nbye')
-            sys.exit(0)
-        try:
-            return parse(text)
-        except ValueError as problem:
-            print(problem)
-
-
-def whole_number(text):
-    if not text.strip().isdecimal():
-        raise ValueError('please type a whole number, 0 or more')
-    return int(text)
-
-
-day_index = {day.date(): i for i, day in enumerate(test_days)}
-first_day, last_day = test_days.iloc[0].date(), test_days.iloc[-1].date()
-
-
-def trading_day(text):
-    """'next', or a trading day of the test period as a datetime.date."""
-    text = text.strip().lower()
-    if text == 'next':
-        return text
-    expected = f'please type a trading day from {first_day} to {last_day} (YYYY-MM-DD), or next'
-    try:
-        day = datetime.datetime.strptime(text, '%Y-%m-%d').date()
-    except ValueError:
-        raise ValueError(f'{text!r} is not a date; {expected}') from None
-    if day not in day_index:
-        why = 'not a trading day' if first_day < day < last_day else 'outside the test period'
-        raise ValueError(f'{day} is {why}; {expected}')
-    return day
-
-
-preNum = ask("input the number of test days:", whole_number)
+test_days = list(maotai['date'].iloc[-len(real_stock_price):].dt.strftime('%Y-%m-%d'))  # the days with a prediction
+expected = f'please type a trading day from {test_days[0]} to {test_days[-1]} (YYYY-MM-DD), or next'
+preNum = int(ask("input the number of test days:", str.isdecimal, 'please type a whole number, 0 or more'))
 for i in range(preNum):
-    day = ask("input test date (YYYY-MM-DD) or next:", trading_day)
-    if day == 'next':
-        # 最后60天的开盘价, 归一化后送入模型: [送入样本数 1, 循环核时间展开步数 60, 每个时间步输入特征个数 1]
-        last_60 = np.reshape(sc.transform(maotai[['open']].iloc[-60:].values), (1, 60, 1))
-        next_price = sc.inverse_transform(model.predict(last_60, verbose=0))[0, 0]
-        print(f'next trading day after {last_day} -> predicted open {next_price:.2f}')
+    day = ask("input test date (YYYY-MM-DD) or next:", lambda text: text == 'next' or text in test_days, expected)
+    if day == 'next':  # 最后60天的开盘价 -> [送入样本数 1, 循环核时间展开步数 60, 每个时间步输入特征个数 1]
+        last_60 = np.reshape(sc.transform(maotai.iloc[-60:, 2:3].values), (1, 60, 1))
+        next_open = sc.inverse_transform(model.predict(last_60, verbose=0))[0, 0]
+        print(f"next trading day after {maotai['date'].iloc[-1]:%Y-%m-%d} -> predicted open {next_open:.2f}")
     else:
-        j = day_index[day]
+        j = test_days.index(day)
         print(f'{day} -> predicted open {predicted_stock_price[j, 0]:.2f}, real open {real_stock_price[j, 0]:.2f}')
+if preNum == 0 and not sys.stdin.isatty():
+    print()  # piped input is not echoed: end the prompt's line
