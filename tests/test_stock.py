@@ -1,9 +1,13 @@
-"""The stock scripts p38 (SimpleRNN), p47 (LSTM) and p56 (GRU), issue 3: quick runs (--epochs 1) in a temporary copy
-of the project. p38 gets the whole battery (prompt, metrics, figures, weights.txt, checkpoint, CSV errors); the
-three scripts share that code line for line, so p47 and p56 get one quick run each that checks what differs: the
-cell, and that a CSV of another length and another model's checkpoint are handled."""
+"""The stock scripts p38 (SimpleRNN), p47 (LSTM) and p56 (GRU): quick runs (--epochs 1) in a temporary copy of the
+project. p38 gets the whole battery (prompt, metrics, figures, weights.txt, the stamped checkpoint, CSV errors, a CSV
+re-saved by Excel, a stale display); the three scripts share that code line for line, so p47 and p56 get one quick run
+each that checks what differs: the cell, and that a CSV of another length and a checkpoint they cannot use are handled.
+
+Paths in messages are the ones the user can open: relative when the script runs from the project folder (the default
+here), absolute when it runs from another folder."""
 import math
 import re
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -16,12 +20,14 @@ SCRIPTS = {'p38_rnn_stock.py': 'rnn_stock', 'p47_LSTM_stock.py': 'LSTM_stock', '
 QUICK = ('--epochs', '1', '--no-show')
 LABELS = ('均方误差', '均方根误差', '平均绝对误差')
 LOAD_LINE = '-------------load the model-----------------'
+COUNT_PROMPT = 'input the number of test days:'
 DATE_PROMPT = 'input test date (YYYY-MM-DD) or next:'
+CSV = 'data/SH600519.csv'
 
 
 # ---------------------------------------------------------------- helpers
 def csv_path(project):
-    return project.path / 'data' / 'SH600519.csv'
+    return project.path / CSV
 
 
 def rewrite_rows(project, change):
@@ -80,11 +86,54 @@ def assert_figures(project, script):
         assert_png(project.path / 'figures' / f'{script[:-3]}_{kind}.png')
 
 
-def another_models_checkpoint(path):
-    """A readable Keras weights file, but of another model (a Dense(5) on 3 inputs)."""
+def dense5_checkpoint(path):
+    """A readable Keras weights file of another model (a Dense(5) on 3 inputs), without the val_loss stamp."""
     with h5py.File(path, 'w') as file:
         file['layers/dense/vars/0'] = np.zeros((3, 5), np.float32)
         file['layers/dense/vars/1'] = np.zeros(5, np.float32)
+
+
+def p38s_checkpoint(path):
+    """p38's checkpoint as the script writes it (SimpleRNN 80 and 100, Dense(1), Adam's step, rate and moments),
+    stamped, with zeros for values: what p47 or p56 finds when a student copies rnn_stock.weights.h5 over theirs."""
+    shapes = {'simple_rnn/cell': [(1, 80), (80, 80), (80,)], 'simple_rnn_1/cell': [(80, 100), (100, 100), (100,)],
+              'dense': [(100, 1), (1,)]}
+    with h5py.File(path, 'w') as file:
+        moments = []
+        for layer, layer_shapes in shapes.items():
+            for n, shape in enumerate(layer_shapes):
+                file[f'layers/{layer}/vars/{n}'] = np.zeros(shape, np.float32)
+                moments += [shape, shape]
+        for n, shape in enumerate([(), ()] + moments):
+            file[f'optimizer/vars/{n}'] = np.zeros(shape, np.float32)
+        file.attrs['val_loss'] = 0.5
+
+
+def stamp(checkpoint):
+    """The val_loss the checkpoint file carries (an HDF5 root attribute, the value a resumed run must beat), as the
+    scripts print it."""
+    with h5py.File(checkpoint, 'r') as file:
+        return f"{file.attrs['val_loss']:.6f}"
+
+
+def aside(checkpoint, n):
+    """Where a run that cannot load the checkpoint keeps it: <name>.weights.h5.unloadable<n>."""
+    return checkpoint.with_name(f'{checkpoint.name}.unloadable{n}')
+
+
+def saved_val_loss(stdout, checkpoint='checkpoint/rnn_stock.weights.h5'):
+    """The val_loss a run reports for the best weights it saved, as printed (6 decimals)."""
+    return re.search(rf'^saved the best weights \(val_loss (\d+\.\d{{6}})\) to {re.escape(str(checkpoint))}$',
+                     stdout, re.M).group(1)
+
+
+def kept_aside(stdout, name, n):
+    """The one line of a run that found a checkpoint it cannot load and renamed it to .unloadable<n>: the error."""
+    path = re.escape(f'checkpoint/{name}.weights.h5')
+    pattern = rf'cannot load {path} \((\w+)\); kept it as {path}\.unloadable{n}, training from scratch'
+    found = [re.fullmatch(pattern, line) for line in stdout.splitlines() if line.startswith('cannot load')]
+    assert len(found) == 1 and found[0], re.findall('^cannot load.*', stdout, re.M)
+    return found[0].group(1)
 
 
 def last_epoch(stdout):
@@ -92,14 +141,30 @@ def last_epoch(stdout):
     return tuple(float(x) for x in re.findall(r'- loss: ([\d.]+) - val_loss: ([\d.]+)', stdout)[-1])
 
 
-def checkpoint_val_loss(stdout):
-    """The val_loss the script reports for its checkpoint after training, whether it saved it or kept the file's."""
-    return float(re.search(r'(?:saved the best weights|kept checkpoint/\S+) \(val_loss ([\d.]+)\)', stdout).group(1))
+def progress_bars(stdout):
+    """How many Keras progress bars stdout holds. Each redraw shows step/total before its bar; a redraw after an
+    'Epoch n/N' line, or whose total differs or step goes back, starts a new bar (predict's after fit's, say)."""
+    bars, previous = 0, (0, 0)
+    for epoch, step, total in re.findall(r'^(Epoch \d+/\d+)$|(\d+)/(\d+)\S* \S*━', stdout, re.M):
+        if not epoch and (int(total) != previous[1] or int(step) < previous[0]):
+            bars += 1
+        previous = (0, 0) if epoch else (int(step), int(total))
+    return bars
 
 
 def assert_ran(result):
+    """Exit 0 and a calm console (no TF noise, no warning, no traceback). Keras' progress bars are the fit's, one per
+    epoch, and none after training (predict prints none, as TF 2.1 did)."""
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stderr == '', result.stderr[-3000:]  # a calm console: no TF noise, no warning, no traceback
+    assert result.stderr == '', result.stderr[-3000:]
+    epochs = int(result.args[result.args.index('--epochs') + 1]) if '--epochs' in result.args else 50
+    assert len(re.findall(' - val_loss: ', result.stdout)) == epochs
+    assert progress_bars(result.stdout) == epochs
+
+
+def day_answer(day, real):
+    """The answer to a test day typed at the prompt, as a pattern: the model's open and the CSV's."""
+    return rf'{day} -> predicted open \d+\.\d\d, real open {real:.2f}\n'
 
 
 # ---------------------------------------------------------------- flags
@@ -122,8 +187,9 @@ def test_a_bad_flag_is_one_line(project, script, args, value):
 
 # ---------------------------------------------------------------- p38: the whole battery
 def test_p38_quick_run_from_another_folder(project):
-    """Counts, metrics, figures, weights.txt, and the date prompt: bad counts and bad dates ask again without using
-    up the count; a test day answers with the real open; next forecasts the day after the last row; EOF ends it."""
+    """Counts, metrics, figures, weights.txt, absolute paths in messages, and the date prompt: bad counts and bad dates
+    ask again without using up the count; a test day answers with the real open; next forecasts the day after the last
+    row; EOF ends it."""
     elsewhere = project.path / 'elsewhere'
     elsewhere.mkdir()
     bad_dates = ['garbage', '2020-02-30', '2020-03-07', '2019-01-02', '2020-04-27']  # impossible, Saturday, outside
@@ -137,9 +203,15 @@ def test_p38_quick_run_from_another_folder(project):
     assert_figures(project, 'p38_rnn_stock.py')
     assert not list(elsewhere.iterdir())  # nothing written to the current folder
 
+    # from another folder the paths in messages are absolute: the user can open them from there
+    checkpoint = project.checkpoint('rnn_stock')
+    assert saved_val_loss(out, checkpoint) == stamp(checkpoint)
+    for kind in ('loss', 'prediction'):
+        assert f"figure saved to {project.path / 'figures' / f'p38_rnn_stock_{kind}.png'}\n" in out
+
     # weights.txt: the cell's full paths, and exactly the values of the checkpoint (one epoch: the same weights)
     weights = assert_weights_txt(project, 'p38_rnn_stock.py')
-    saved = checkpoint_layers(project.checkpoint('rnn_stock'))
+    saved = checkpoint_layers(checkpoint)
     by_layer = {}
     for path, array in weights.items():
         by_layer.setdefault(path.split('/')[1], []).append(array)
@@ -150,54 +222,106 @@ def test_p38_quick_run_from_another_folder(project):
     # the prompt
     maotai = pd.read_csv(csv_path(project))
     first, last = maotai['date'].iloc[-240], maotai['date'].iloc[-1]
-    assert out.count('input the number of test days:') == 3 and out.count('please type a whole number') == 2
+    assert out.count(COUNT_PROMPT) == 3 and out.count('please type a whole number') == 2
     assert out.count(DATE_PROMPT) == 8  # 5 bad, 2 answered, then end of input
     lines = out.split(DATE_PROMPT)[1:]
     for bad, line in zip(bad_dates, lines):
         assert first in line and last in line and '->' not in line, (bad, line)
     real = maotai.loc[maotai['date'] == '2020-03-02', 'open'].item()
-    assert re.match(rf'2020-03-02 -> predicted open \d+\.\d\d, real open {real:.2f}\n', lines[5]), lines[5]
-    assert re.match(rf'next trading day after {last} -> predicted open \d+\.\d\d\n', lines[6]), lines[6]
+    assert re.fullmatch(day_answer('2020-03-02', real), lines[5]), lines[5]
+    assert re.fullmatch(rf'next trading day after {last} -> predicted open \d+\.\d\d\n', lines[6]), lines[6]
     assert lines[7] == '\nbye\n'
 
 
-def test_p38_resume_trains_on_fresh_is_deterministic_and_a_worse_run_keeps_the_file(project):
+def test_p38_checkpoint_carries_its_val_loss_resumes_and_is_never_replaced_by_worse(project):
+    """The file carries the val_loss it was saved for: the run that saves it prints it, the next run prints it when
+    it loads the file and must beat it. --fresh reads only that stamp. A file without it is kept aside."""
+    checkpoint = project.checkpoint('rnn_stock')
     first = project.run('p38_rnn_stock.py', '--fresh', *QUICK)
     assert_ran(first)
     weights = (project.path / 'weights.txt').read_text()
-    before = checkpoint_val_loss(first.stdout)
-    assert before == pytest.approx(last_epoch(first.stdout)[1], abs=1e-4)
+    before = saved_val_loss(first.stdout)
+    assert before == stamp(checkpoint)
+    assert float(before) == pytest.approx(last_epoch(first.stdout)[1], abs=1e-4)  # the epoch's val_loss, not its loss
+    assert 'figure saved to figures/p38_rnn_stock_loss.png\n' in first.stdout  # relative from the project folder
 
     resumed = project.run('p38_rnn_stock.py', *QUICK)
     assert_ran(resumed)
-    assert LOAD_LINE in resumed.stdout
+    assert f'{LOAD_LINE}\ncheckpoint/rnn_stock.weights.h5: val_loss {before}\n' in resumed.stdout
     assert last_epoch(resumed.stdout)[0] < last_epoch(first.stdout)[0] / 2  # trained on from the saved weights
-    assert 'saved the best weights' in resumed.stdout and checkpoint_val_loss(resumed.stdout) < before
-    best, saved = checkpoint_val_loss(resumed.stdout), project.checkpoint('rnn_stock').read_bytes()
+    best = saved_val_loss(resumed.stdout)  # one epoch on from the file: better, so saved
+    assert float(best) < float(before) and best == stamp(checkpoint)
+    saved = checkpoint.read_bytes()
 
+    leftover = checkpoint.with_name('rnn_stock.saving.weights.h5')  # what a save cut short by Ctrl-C leaves behind
+    leftover.write_bytes(b'half a file')
     again = project.run('p38_rnn_stock.py', '--fresh', *QUICK)  # reads the file only to know what to beat
     assert_ran(again)
     assert (project.path / 'weights.txt').read_text() == weights  # the same as the first --fresh run
     assert printed_metrics(again.stdout) == printed_metrics(first.stdout)
-    assert LOAD_LINE not in first.stdout + again.stdout
-    assert 'kept checkpoint/rnn_stock.weights.h5' in again.stdout  # worse than the file: the file stays as it was
-    assert checkpoint_val_loss(again.stdout) == pytest.approx(best, abs=1e-6)  # the file's score, read right
-    assert project.checkpoint('rnn_stock').read_bytes() == saved
+    assert LOAD_LINE not in first.stdout + again.stdout and 'saved the best weights' not in again.stdout
+    assert 'kept checkpoint/rnn_stock.weights.h5: this run did not beat its val_loss\n' in again.stdout
+    assert checkpoint.read_bytes() == saved  # worse than the file: the file stays as it was
+
+    with h5py.File(checkpoint, 'a') as file:  # a file without the stamp, as an older version of the script wrote
+        del file.attrs['val_loss']
+    older = checkpoint.read_bytes()
+    unstamped = project.run('p38_rnn_stock.py', *QUICK)
+    assert_ran(unstamped)
+    assert kept_aside(unstamped.stdout, 'rnn_stock', 1) == 'KeyError' and LOAD_LINE not in unstamped.stdout
+    assert aside(checkpoint, 1).read_bytes() == older
+    assert printed_metrics(unstamped.stdout) == printed_metrics(first.stdout)  # trained from scratch
+    assert saved_val_loss(unstamped.stdout) == before == stamp(checkpoint)  # a new file, stamped
 
 
-def test_p38_unloadable_checkpoint_is_kept_aside(project):
+def test_p38_damaged_checkpoint_is_kept_aside(project):
     checkpoint = project.checkpoint('rnn_stock')
     checkpoint.write_bytes(b'not an HDF5 file')
-    earlier = checkpoint.with_name(checkpoint.name + '.unloadable1')
+    earlier = aside(checkpoint, 1)
     earlier.write_bytes(b'kept aside by an earlier run')
     result = project.run('p38_rnn_stock.py', *QUICK)
     assert_ran(result)
-    assert ('cannot load checkpoint/rnn_stock.weights.h5' in result.stdout
-            and 'kept it as checkpoint/rnn_stock.weights.h5.unloadable2, training from scratch' in result.stdout)
-    assert LOAD_LINE not in result.stdout
-    assert checkpoint.with_name(checkpoint.name + '.unloadable2').read_bytes() == b'not an HDF5 file'
+    assert kept_aside(result.stdout, 'rnn_stock', 2) == 'OSError' and LOAD_LINE not in result.stdout
+    assert aside(checkpoint, 2).read_bytes() == b'not an HDF5 file'
     assert earlier.read_bytes() == b'kept aside by an earlier run'
-    assert checkpoint_layers(checkpoint)  # a new, readable checkpoint
+    assert saved_val_loss(result.stdout) == stamp(checkpoint)  # a new, readable checkpoint
+
+
+def excel_resaved(project):
+    """The shipped CSV as Excel or WPS saves it: dates like 2010/4/26, a UTF-8 BOM, CRLF line ends."""
+    header, *data = csv_path(project).read_text().splitlines()
+    for i, line in enumerate(data):
+        number, date, rest = line.split(',', 2)
+        year, month, day = date.split('-')
+        data[i] = f'{number},{year}/{int(month)}/{int(day)},{rest}'
+    csv_path(project).write_bytes(('\ufeff' + '\r\n'.join([header, *data]) + '\r\n').encode())
+
+
+def test_p38_trains_on_a_csv_re_saved_by_excel(project):
+    shipped = persistence(csv_path(project))
+    excel_resaved(project)
+    assert csv_path(project).read_bytes().startswith(b'\xef\xbb\xbf,date,open,')
+    assert b'\r\n74,2010/4/26,88.702,' in csv_path(project).read_bytes()
+    result = project.run('p38_rnn_stock.py', *QUICK, stdin='2\n2020-03-02\nnext\n')
+    assert_ran(result)
+    assert '2066 training samples, 240 test samples' in result.stdout
+    assert_metrics(result, csv_path(project))
+    assert printed_metrics(result.stdout)[1] == pytest.approx(shipped, abs=2e-6)
+    answers = result.stdout.split(DATE_PROMPT)[1:]
+    assert re.fullmatch(day_answer('2020-03-02', 1050.11), answers[0]), answers[0]  # the prompt: YYYY-MM-DD
+    assert re.fullmatch(r'next trading day after 2020-04-24 -> predicted open \d+\.\d\d\n', answers[1]), answers[1]
+
+
+def test_p38_a_stale_display_and_a_count_of_0(project):
+    """An SSH session whose X forwarding is gone: DISPLAY is set, nothing answers there, and no --no-show. matplotlib
+    falls back to agg; the script must not call plt.show() then (it warns 'FigureCanvasAgg is non-interactive').
+    A count of 0 typed through a pipe (not echoed) still ends the prompt's line."""
+    if Path('/tmp/.X11-unix/X99').exists():
+        pytest.skip('this machine has an X server on :99')
+    result = project.run('p38_rnn_stock.py', '--epochs', '1', stdin='0\n', env={'DISPLAY': ':99'}, timeout=180)
+    assert_ran(result)
+    assert_figures(project, 'p38_rnn_stock.py')
+    assert result.stdout.endswith(f'{COUNT_PROMPT}\n')  # piped input is not echoed: the script ends the line
 
 
 def open_is_abc_on_line_101(data):
@@ -206,42 +330,72 @@ def open_is_abc_on_line_101(data):
     return [*data[:99], ','.join(fields), *data[100:]]
 
 
-@pytest.mark.parametrize('spoil, problem', [
-    (lambda p: csv_path(p).unlink(), 'no such file'),
-    (lambda p: csv_path(p).write_text(''), 'cannot be read as a CSV'),
-    (lambda p: csv_path(p).write_text(csv_path(p).read_text().replace(',open,', ',opening,', 1)), 'no open column'),
-    (lambda p: rewrite_rows(p, open_is_abc_on_line_101), "line 101: open is 'abc', not a positive number"),
-    (lambda p: rewrite_rows(p, lambda data: data[:360]), 'only 360 trading days; at least 361 are needed'),
-], ids=['missing', 'empty', 'no open column', 'not a number', 'too few rows'])
-def test_p38_bad_csv_is_one_line_and_writes_nothing(project, spoil, problem):
+def no_date_on_line_51(data):
+    number, _, rest = data[49].split(',', 2)
+    return [*data[:49], f'{number},,{rest}', *data[50:]]
+
+
+def lines_12_and_13_swapped(data):
+    return [*data[:10], data[11], data[10], *data[12:]]
+
+
+def without_the_index_column(project):
+    """date and open in A and B: what pandas writes with index=False, not the lecture's layout."""
+    lines = csv_path(project).read_text().splitlines(keepends=True)
+    csv_path(project).write_text(''.join(line.split(',', 1)[1] for line in lines))
+
+
+@pytest.mark.parametrize('spoil, problem, from_elsewhere', [
+    (lambda p: csv_path(p).unlink(), 'no such file', False),
+    (lambda p: csv_path(p).unlink(), 'no such file', True),
+    (lambda p: csv_path(p).write_text(''), 'cannot be read as a CSV', False),
+    (lambda p: csv_path(p).write_text(csv_path(p).read_text().replace(',open,', ',opening,', 1)),
+     r'no open column in C 列 \(its columns are Unnamed: 0, date, opening, close', False),
+    (without_the_index_column, r'no open column in C 列 \(its columns are date, open, close', False),
+    (lambda p: rewrite_rows(p, no_date_on_line_51), r"line 51: date is '[^']*', not a date later than the line above",
+     False),
+    (lambda p: rewrite_rows(p, lines_12_and_13_swapped),
+     r"line 13: date is '2010-05-11', not a date later than the line above", False),
+    (lambda p: rewrite_rows(p, open_is_abc_on_line_101), r"line 101: open is 'abc', not a positive number", False),
+    (lambda p: rewrite_rows(p, lambda data: data[:360]), 'only 360 trading days; at least 361 are needed', False),
+], ids=['missing', 'missing, run from another folder', 'empty', 'no open column', 'open not in C', 'no date',
+        'dates out of order', 'not a number', 'too few rows'])
+def test_p38_bad_csv_is_one_line_and_writes_nothing(project, spoil, problem, from_elsewhere):
+    """One line on stderr that names the CSV as the user can open it from where they are, and what is wrong."""
     spoil(project)
-    result = project.run('p38_rnn_stock.py', *QUICK)
-    assert result.returncode != 0
+    elsewhere = project.path / 'elsewhere'
+    elsewhere.mkdir()
+    result = project.run('p38_rnn_stock.py', *QUICK, cwd=elsewhere if from_elsewhere else None)
+    assert result.returncode != 0 and result.stdout == ''
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert str(csv_path(project)) in result.stderr and problem in result.stderr, result.stderr
-    assert not list((project.path / 'checkpoint').iterdir())
+    shown = csv_path(project) if from_elsewhere else CSV
+    assert re.match(rf'p38_rnn_stock\.py: {re.escape(str(shown))}: {problem}', result.stderr), result.stderr
+    assert result.stderr.endswith('; nothing was trained or written\n'), result.stderr
+    assert not list((project.path / 'checkpoint').iterdir()) and not list(elsewhere.iterdir())
     assert not (project.path / 'weights.txt').exists() and not (project.path / 'figures').exists()
 
 
 # ---------------------------------------------------------------- p47, p56: what differs, in one quick run each
-@pytest.mark.parametrize('script, rows, training', [('p47_LSTM_stock.py', slice(-800, None), 800 - 360),
-                                                    ('p56_GRU_stock.py', slice(0, 361), 1)])
-def test_lstm_and_gru_quick_run(project, script, rows, training):
-    """A shorter CSV (the last 800 days; the first 361, the least that works) and another model's checkpoint."""
+@pytest.mark.parametrize('script, rows, training, plant, errors', [
+    ('p47_LSTM_stock.py', slice(-800, None), 800 - 360, dense5_checkpoint, {'KeyError'}),  # no stamp
+    ('p56_GRU_stock.py', slice(0, 361), 1, p38s_checkpoint, {'OSError', 'ValueError'}),  # stamped, another model's
+])
+def test_lstm_and_gru_quick_run(project, script, rows, training, plant, errors):
+    """A shorter CSV (the last 800 days; the first 361, the least that works) and a checkpoint that cannot be used."""
     rewrite_rows(project, lambda data: data[rows])
-    checkpoint = project.checkpoint(SCRIPTS[script])
-    another_models_checkpoint(checkpoint)
+    name = SCRIPTS[script]
+    checkpoint = project.checkpoint(name)
+    plant(checkpoint)
     other = checkpoint.read_bytes()
     maotai = pd.read_csv(csv_path(project))
     day = maotai['date'].iloc[-200]
     result = project.run(script, *QUICK, stdin=f'1\n{day}\n')
     assert_ran(result)
     assert f'{training} training samples, 240 test samples' in result.stdout
-    assert f'kept it as checkpoint/{checkpoint.name}.unloadable1' in result.stdout and LOAD_LINE not in result.stdout
-    assert checkpoint.with_name(checkpoint.name + '.unloadable1').read_bytes() == other
+    assert kept_aside(result.stdout, name, 1) in errors and LOAD_LINE not in result.stdout
+    assert aside(checkpoint, 1).read_bytes() == other
+    assert saved_val_loss(result.stdout, f'checkpoint/{checkpoint.name}') == stamp(checkpoint)
     assert_metrics(result, csv_path(project))
     assert_figures(project, script)
     assert_weights_txt(project, script)
-    real = maotai['open'].iloc[-200]
-    assert re.search(rf'{re.escape(DATE_PROMPT)}{day} -> predicted open \d+\.\d\d, real open {real:.2f}\n$',
-                     result.stdout)
+    assert re.search(rf'{re.escape(DATE_PROMPT)}{day_answer(day, maotai["open"].iloc[-200])}$', result.stdout)
