@@ -15,8 +15,8 @@ parser.error = lambda message: sys.exit(f'{parser.prog}: {message} (see --help)'
 args = parser.parse_args()
 if args.epochs < 1:
     parser.error(f"argument --epochs: '{args.epochs}' is not a whole number >= 1")
-sys.excepthook = lambda kind, error, traceback: sys.exit(130 if kind is KeyboardInterrupt else f'error: {error}' if  # noqa
-    issubclass(kind, OSError) else sys.__excepthook__(kind, error, traceback) or 1)  # errors are sentences: one line
+sys.excepthook = lambda kind, error, tb: sys.exit(130 if kind is KeyboardInterrupt else f'error: {error}; free some '  # noqa
+    'disk space or check permissions' if issubclass(kind, OSError) else sys.__excepthook__(kind, error, tb) or 1)  # 1 line
 
 
 @contextlib.contextmanager
@@ -53,7 +53,7 @@ def read_stock_csv(path):
     def fail(problem):
         sys.exit(f'{parser.prog}: {shown(path)}: {problem}; nothing was trained or written')
     try:
-        maotai = pd.read_csv(path)
+        maotai = pd.read_csv(path, keep_default_na=False)  # an empty cell stays '', to be named as such
     except FileNotFoundError:
         fail('no such file (python p37_tushare.py downloads it)')
     except (OSError, ValueError) as error:  # a folder, no permission, not a CSV at all
