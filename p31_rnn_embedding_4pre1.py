@@ -1,120 +1,72 @@
-"""p31_rnn_embedding_4pre1.py: 字母预测 4pre1, Embedding 编码, 26 个字母 (four letters in, the alphabet a-z).
-
-Lecture 6, "用 Embedding 编码的方式实现" (4pre1): the vocabulary grows to 26 letters; every 4 consecutive letters
-predict the 5th (abcd->e, bcde->f, ... vwxy->z: 22 samples). Embedding(26, 2) learns a 2-number code per letter,
-then SimpleRNN(10) (10 记忆体) and Dense(26, softmax). Type four letters at the prompt afterwards.
-(Some copies of the course call this file p32.)
-
-    python p31_rnn_embedding_4pre1.py [--epochs N] [--fresh] [--no-show]
-"""
-import argparse
-import os
-import sys
-import tempfile
-import warnings
-
-HERE = os.path.dirname(os.path.abspath(__file__))  # every path is relative to this file, not to the current folder
-NAME = 'rnn_embedding_4pre1'
-
-
-# ---- at the edges: flags, a calm console, errors as one sentence -------------------------------------------------
-def positive_int(text):
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f'{text!r} is not a whole number >= 1')
-    return int(text)
-
-
-parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument('--epochs', type=positive_int, default=100, help='training epochs (lecture: 100)')
-parser.add_argument('--fresh', action='store_true', help='ignore the saved checkpoint in this run')
-parser.add_argument('--no-show', action='store_true', help='save the figure but never open a window')
+"""p31_rnn_embedding_4pre1.py: 字母预测 4pre1, Embedding 编码, a-z (lecture 6, 实践: 字母预测 4pre1, 图 1.2.22-1.2.25).
+Embedding(26, 2), SimpleRNN(10) and Dense read 4 letters and name the next: abcd->e ... vwxy->z; then type 4 letters.
+    python p31_rnn_embedding_4pre1.py [--epochs N] [--fresh] [--no-show] [--explain]
+The lecture's code starts at step 1; the lines above it read the flags and keep the console calm."""
+import argparse, contextlib, itertools, os, re, sys, tempfile, h5py  # noqa: E401 (the lecture's imports: step 1)
+launched_from = os.getcwd()
+os.chdir(os.path.dirname(os.path.abspath(__file__)))  # the lecture's ./ paths mean the script's folder, from anywhere
+shown = lambda path: os.path.normpath(path) if os.getcwd() == launched_from else os.path.abspath(path)  # noqa: E731
+parser = argparse.ArgumentParser(description='字母预测 4pre1 of a-z with Embedding-coded letters (lecture 6)')
+parser.add_argument('--epochs', type=int, default=100, help='training epochs (lecture: 100)')
+parser.add_argument('--fresh', action='store_true', help='train from scratch; the saved checkpoint stays unless beaten')
+parser.add_argument('--no-show', action='store_true', help='save the figure under figures/, never open a window')
+parser.add_argument('--explain', action='store_true', help='print the 循环计算过程 behind each answer')
 parser.error = lambda message: sys.exit(f'{parser.prog}: {message} (see --help)')
 args = parser.parse_args()
+if args.epochs < 1:
+    parser.error(f"argument --epochs: '{args.epochs}' is not a whole number >= 1")
+sys.excepthook = lambda kind, error, traceback: sys.exit(130 if kind is KeyboardInterrupt else f'error: {error}' if  # noqa
+    issubclass(kind, OSError) else sys.__excepthook__(kind, error, traceback) or 1)  # errors are sentences: one line
 
 
-def one_line_errors(kind, error, tb):
-    if issubclass(kind, KeyboardInterrupt):  # Ctrl-C while training: the saved checkpoint is always complete
-        partial = os.path.join(HERE, 'checkpoint', NAME + '.saving.weights.h5')
-        if os.path.exists(partial):
-            os.remove(partial)
-        print(f'\ninterrupted; the last saved checkpoint stays as it was: checkpoint/{NAME}.weights.h5', file=sys.stderr)
-        sys.exit(130)
-    if issubclass(kind, OSError):
-        sys.exit(f'error: {error.filename or ""} {error.strerror or error}; free some space or check permissions')
-    sys.__excepthook__(kind, error, tb)
-
-
-sys.excepthook = one_line_errors
-
-
-def import_tensorflow_quietly():
-    """TF_CPP_MIN_LOG_LEVEL=2 keeps C++ errors and drops info; abseil prints a few info lines before it reads that
-    setting, and CUDA complains when there is no GPU: drop exactly those lines, pass every other one on."""
+@contextlib.contextmanager
+def tensorflow_start_up_lines_dropped():
+    """Drop the INFO lines TensorFlow logs before it reads TF_CPP_MIN_LOG_LEVEL, and its no-GPU cuInit error."""
     os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-    noise = ('All log messages before absl::InitializeLog()', 'I0000 ', 'failed call to cuInit')
-    saved_stderr = os.dup(2)
-    with tempfile.TemporaryFile() as log:
-        os.dup2(log.fileno(), 2)
-        try:
-            import tensorflow
-            tensorflow.config.list_physical_devices('GPU')
-        finally:
-            os.dup2(saved_stderr, 2)
-            os.close(saved_stderr)
-            log.seek(0)
-            for line in log.read().decode(errors='replace').splitlines():
-                if not any(n in line for n in noise):
-                    print(line, file=sys.stderr)
-
-
-import_tensorflow_quietly()
-import matplotlib
-
-show_window = not args.no_show and (sys.platform in ('win32', 'darwin') or 'DISPLAY' in os.environ
-                                    or 'WAYLAND_DISPLAY' in os.environ)
-if not show_window:
-    matplotlib.use('Agg')
+    held, real_stderr = tempfile.TemporaryFile('w+', errors='replace'), os.dup(2)
+    os.dup2(held.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(real_stderr, 2)
+        held.seek(0)
+        sys.stderr.writelines(line for line in held if not re.match(r'WARNING: All log messages|I0000 |.*cuInit', line))
 
 # ---- 1. import -----------------------------------------------------------------------------------------------------
-import math
-
 import numpy as np
-import tensorflow as tf
+with tensorflow_start_up_lines_dropped():
+    import tensorflow as tf
+    tf.config.list_physical_devices()  # TensorFlow looks for a GPU here: all its start-up lines fall in the filter
 from tensorflow.keras.layers import Dense, SimpleRNN, Embedding
 import matplotlib.pyplot as plt
+import os
 
-tf.keras.utils.set_random_seed(7)  # seed 7 for numpy, python and TensorFlow: two runs give the same numbers
-
-# ---- 2. train: x_train, y_train ------------------------------------------------------------------------------------
+# ---- 2. 训练集: 把字母用数字表示为 0 到 25, 连续 4 个数作为输入特征, 第 5 个数作为标签 -----------------------------
 input_word = "abcdefghijklmnopqrstuvwxyz"
 w_to_id = {'a': 0, 'b': 1, 'c': 2, 'd': 3, 'e': 4, 'f': 5, 'g': 6, 'h': 7, 'i': 8, 'j': 9, 'k': 10, 'l': 11, 'm': 12,
            'n': 13, 'o': 14, 'p': 15, 'q': 16, 'r': 17, 's': 18, 't': 19, 'u': 20, 'v': 21, 'w': 22, 'x': 23, 'y': 24,
            'z': 25}  # 单词映射到数值id的词典
-
 training_set_scaled = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25]
-
 x_train = []
 y_train = []
-
-for i in range(4, 26):  # 连续4个数作为输入特征, 第5个数作为标签
+for i in range(4, 26):
     x_train.append(training_set_scaled[i - 4:i])
     y_train.append(training_set_scaled[i])
-
 np.random.seed(7)
 np.random.shuffle(x_train)
 np.random.seed(7)
 np.random.shuffle(y_train)
 tf.random.set_seed(7)
-
+tf.keras.utils.set_random_seed(7)  # Keras 3 seeds its initial weights from Python's random too: seed all three
 # 使x_train符合Embedding输入要求: [送入样本数, 循环核时间展开步数]
-# 此处整个数据集送入所以送入样本数为len(x_train); 输入4个字母出结果, 循环核时间展开步数为4
+# 此处整个数据集送入所以送入, 送入样本数为len(x_train); 输入4个字母出结果, 循环核时间展开步数为4
 x_train = np.reshape(x_train, (len(x_train), 4))
 y_train = np.array(y_train)
 
-# ---- 3. model: Embedding 编码 + 一个具有10个记忆体的循环核 + 一层全连接 -----------------------------------------------
+# ---- 3. model: Embedding 层 (26 行 2 列的可训练参数矩阵) + 具有十个记忆体的循环层 + 一层全连接 -----------------
 model = tf.keras.Sequential([
-    tf.keras.Input(shape=(4,)),  # 循环核时间展开步数 4, 每步一个字母的 id
-    Embedding(26, 2),  # 词汇表大小 26, 编码维度 2: a 26x2 trainable matrix
+    tf.keras.Input(shape=(4,)),  # Keras 3 builds a model before fit only from an Input: the checkpoint can load
+    Embedding(26, 2),
     SimpleRNN(10),
     Dense(26, activation='softmax')
 ])
@@ -124,118 +76,125 @@ model.compile(optimizer=tf.keras.optimizers.Adam(0.01),
               loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=False),
               metrics=['sparse_categorical_accuracy'])
 
-# ---- 5. fit, 断点续训 (resume from the checkpoint) -----------------------------------------------------------------
-checkpoint_save_path = os.path.join(HERE, 'checkpoint', NAME + '.weights.h5')
-saving_path = os.path.join(HERE, 'checkpoint', NAME + '.saving.weights.h5')  # written first, then renamed
-os.makedirs(os.path.dirname(checkpoint_save_path), exist_ok=True)
 
-
-best_so_far = None  # the saved file's loss: a run replaces the file only with better weights
-if os.path.exists(checkpoint_save_path):
-    saved, initial_weights = model, model.get_weights()
-    if args.fresh:  # --fresh trains from scratch, but still reads the file to know the loss it must beat
-        saved = tf.keras.models.clone_model(model)
-        saved.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss=model.loss)
-    saved.optimizer.build(saved.trainable_variables)  # so that Adam's saved state is restored too
+def load_checkpoint(path, monitor):
+    """断点续训, made safe: load the weights and Adam's state (not with --fresh); return the loss the file was saved
+    with, the one to beat. A file that will not load (damaged, another model's, an older version's) is renamed aside."""
+    untrained = model.get_weights()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter('error')  # Keras only warns when variables do not match: that file is not ours
-            saved.load_weights(checkpoint_save_path)
-        best_so_far = saved.evaluate(x_train, y_train, verbose=0, return_dict=True)['loss']
+        with h5py.File(path, 'r') as saved:
+            saved_value = float(saved.attrs[monitor])  # stamped by stamp_and_rename when it was saved
         if not args.fresh:
-            print('-------------load the model-----------------')
-    except Exception as error:  # corrupt, or from another model: keep it aside, never delete it
-        aside = next(f'{checkpoint_save_path}.unloadable{n}' for n in range(1, 10**6)
-                     if not os.path.exists(f'{checkpoint_save_path}.unloadable{n}'))
-        os.replace(checkpoint_save_path, aside)
-        model.set_weights(initial_weights)
-        print(f'cannot load checkpoint/{NAME}.weights.h5 ({type(error).__name__}: it is damaged or from another model);'
-              f' kept it as checkpoint/{os.path.basename(aside)}, training from scratch')
-cp_callback = tf.keras.callbacks.ModelCheckpoint(filepath=saving_path, save_weights_only=True, save_best_only=True,
-                                                 monitor='loss', initial_value_threshold=best_so_far)
-rename_when_saved = tf.keras.callbacks.LambdaCallback(  # a Ctrl-C never leaves a half-written checkpoint
-    on_epoch_end=lambda epoch, logs: os.path.exists(saving_path) and os.replace(saving_path, checkpoint_save_path))
+            model.optimizer.build(model.trainable_variables)  # Adam's moments are in the file too
+            model.load_weights(path)  # a file of another model raises ValueError, after loading what did fit
+            print(f'-------------load the model-----------------\n{shown(path)}: {monitor} {saved_value:.6f}')
+        return saved_value
+    except Exception as error:
+        aside = next(f'{path}.unloadable{n}' for n in itertools.count(1) if not os.path.exists(f'{path}.unloadable{n}'))
+        os.replace(path, aside)
+        model.set_weights(untrained)
+        print(f'cannot load {shown(path)} ({type(error).__name__}); kept it as {shown(aside)}, training from scratch')
 
-# the lecture's fit(x_train, y_train, batch_size=32): here as a tf.data 数据集 built once and repeated, because Keras 3
-# rebuilds its input pipeline from NumPy arrays every epoch, which costs more than training on these few samples
-train_db = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(len(x_train)).batch(32).repeat()
-history = model.fit(train_db, epochs=args.epochs, steps_per_epoch=math.ceil(len(x_train) / 32),
-                    shuffle=False, callbacks=[cp_callback, rename_when_saved])  # train_db shuffles itself
-if cp_callback.best != best_so_far:
-    print(f'saved the best weights (loss {cp_callback.best:.6f}) to checkpoint/{NAME}.weights.h5')
-else:
-    print(f'kept checkpoint/{NAME}.weights.h5 (loss {best_so_far:.6f}): this run did not beat it')
+
+def stamp_and_rename(epoch, logs):
+    """Stamp the file ModelCheckpoint just wrote with its loss, then rename it over the checkpoint in one step."""
+    if cp_callback.best != saved_loss and os.path.exists(cp_callback.filepath):  # this run's file, not a leftover
+        with h5py.File(cp_callback.filepath, 'a') as saved:
+            saved.attrs[cp_callback.monitor] = cp_callback.best
+        os.replace(cp_callback.filepath, checkpoint_save_path)
+
+# ---- 5. fit, 断点续训 (由于fit没有给出测试集, 不计算测试集准确率, 根据loss, 保存最优模型) ---------------------------
+checkpoint_save_path = "./checkpoint/rnn_embedding_4pre1.weights.h5"  # Keras 3 names weight files .weights.h5
+saved_loss = None
+if os.path.exists(checkpoint_save_path):
+    saved_loss = load_checkpoint(checkpoint_save_path, 'loss')  # prints the lecture's -----load the model-----
+cp_callback = tf.keras.callbacks.ModelCheckpoint(filepath=checkpoint_save_path.replace('.weights', '.saving.weights'),
+                                                 save_weights_only=True, save_best_only=True, monitor='loss',
+                                                 initial_value_threshold=saved_loss)  # a worse run keeps the saved file
+try:
+    history = model.fit(x_train, y_train, batch_size=32, epochs=args.epochs,
+                        callbacks=[cp_callback, tf.keras.callbacks.LambdaCallback(on_epoch_end=stamp_and_rename)])
+except KeyboardInterrupt:  # Ctrl-C: the checkpoint is whole, for only finished files are renamed over it
+    print(f'\ninterrupted; the last saved checkpoint stays as it was: {shown(checkpoint_save_path)}', file=sys.stderr)
+    sys.exit(130)
+print(f'saved the best weights (loss {cp_callback.best:.6f}) to {shown(checkpoint_save_path)}'
+      if cp_callback.best != saved_loss else f'kept {shown(checkpoint_save_path)}: this run did not beat its loss')
 
 # ---- 6. summary ----------------------------------------------------------------------------------------------------
 model.summary()
 
 # ---- 参数提取: every trainable variable, its path, shape and all values at full float32 precision ------------------
-np.set_printoptions(threshold=sys.maxsize, floatmode='unique', linewidth=120)
-with open(os.path.join(HERE, 'weights.txt'), 'w') as file:
-    for v in model.trainable_variables:
-        file.write(str(v.path) + '\n')
-        file.write(str(v.shape) + '\n')
-        file.write(str(v.numpy()) + '\n')
+np.set_printoptions(threshold=sys.maxsize, floatmode='unique', linewidth=120)  # else NumPy elides long arrays
+file = open('./weights.txt', 'w')  # 参数提取
+for v in model.trainable_variables:
+    file.write(str(v.path) + '\n')  # Keras 3: v.name is only 'kernel'; v.path is 'sequential/simple_rnn/...'
+    file.write(str(v.shape) + '\n')
+    file.write(str(v.numpy()) + '\n')
+file.close()
 
 # ---- acc/loss 可视化 -----------------------------------------------------------------------------------------------
 acc = history.history['sparse_categorical_accuracy']
 loss = history.history['loss']
-
-plt.figure(figsize=(10, 4))
+epochs = range(1, len(acc) + 1)  # epochs counted from 1, as on the console
 plt.subplot(1, 2, 1)
-plt.plot(acc, label='Training Accuracy')
+plt.plot(epochs, acc, label='Training Accuracy')
 plt.title('Training Accuracy')
-plt.xlabel('Epoch')
 plt.legend()
 plt.subplot(1, 2, 2)
-plt.plot(loss, label='Training Loss')
+plt.plot(epochs, loss, label='Training Loss')
 plt.title('Training Loss')
-plt.xlabel('Epoch')
 plt.legend()
-figure_path = os.path.join(HERE, 'figures', 'p31_rnn_embedding_4pre1.png')
-os.makedirs(os.path.dirname(figure_path), exist_ok=True)
-plt.savefig(figure_path)
-print(f'figure saved to figures/{os.path.basename(figure_path)}')
-if show_window:
+for axes in plt.gcf().axes:  # whole epochs on the x axis, even after a short run
+    axes.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+os.makedirs('./figures', exist_ok=True)  # the figure is always saved, and shown as well where there is a screen
+plt.savefig('./figures/p31_rnn_embedding_4pre1.png')
+print('figure saved to', shown('./figures/p31_rnn_embedding_4pre1.png'))
+if not args.no_show and plt.get_backend().lower() != 'agg':  # with no screen (or a stale DISPLAY) matplotlib chose agg
     plt.show()
 
 
-# ---- 预测: type letters at the prompt ------------------------------------------------------------------------------
-def ask(prompt, parse):
-    """Ask until parse() accepts the answer; parse raises ValueError with what is expected.
-    End of input or Ctrl-C ends the program calmly."""
-    while True:
-        try:
-            text = input(prompt)
-        except (EOFError, KeyboardInterrupt):
-            print('\nbye')
-            sys.exit(0)
-        try:
-            return parse(text)
-        except ValueError as problem:
-            print(problem)
+# ---- predict: 输入字母, 预测下一个字母 (--explain: the 循环计算过程 of 图 1.2.17 with this model's weights) ---------
+def ask(prompt, is_valid, expected):
+    """input(prompt), stripped and in lower case, until is_valid(answer). End of input or Ctrl-C ends calmly."""
+    with contextlib.suppress(EOFError, KeyboardInterrupt):
+        while not is_valid(answer := input(prompt).strip().lower()):
+            print(expected)
+        return answer
+    print('\nbye')
+    sys.exit(0)
 
 
-def whole_number(text):
-    if not text.strip().isdecimal():
-        raise ValueError('please type a whole number, 0 or more')
-    return int(text)
+def explain(letters, predicted):
+    """Recompute, in NumPy from the model's weights, the forward pass model.predict just ran and print each step."""
+    rounded = lambda vector, digits=1: f"[{' '.join(f'{round(float(v), digits) + 0.0:.{digits}f}' for v in vector)}]"
+    embedding, w_xh, w_hh, bh, w_hy, by = model.get_weights()
+    h = np.zeros_like(bh)
+    print(f'h_0 = {rounded(h)}   (初始时刻记忆体内的记忆是 0)')
+    for t, letter in enumerate(letters, start=1):
+        x = embedding[w_to_id[letter]]  # Embedding 是查表: 字母的 id 选出矩阵的一行
+        terms = [x @ w_xh, h @ w_hh, bh]
+        h = np.tanh(sum(terms))
+        print(f't={t}  x_{t} = {letter} 的 Embedding 行 {rounded(x)}   (编码维度 {len(x)})\n'
+              f'     h_{t} = tanh(x_{t}·w_xh + h_{t - 1}·w_hh + bh)')
+        print(f'         = tanh({" + ".join(map(rounded, terms))})\n         = tanh({rounded(sum(terms))}) = {rounded(h)}')
+    terms = [h @ w_hy, by]
+    y = np.exp(sum(terms)) / np.exp(sum(terms)).sum()
+    assert np.allclose(y, predicted, rtol=1e-5, atol=1e-6), 'the walkthrough must be what model.predict computed'
+    print(f'y = softmax(h_{t}·w_hy + by)\n  = softmax({" + ".join(map(rounded, terms))})')
+    print(f'  = softmax({rounded(sum(terms))}) = {rounded(y, 2)}\n  最大概率 {y.max():.2f}: {input_word[y.argmax()]}')
+    print('  概率最大的三个:', ', '.join(f'{input_word[k]} {y[k]:.2f}' for k in np.argsort(-y)[:3]))
 
-
-def four_letters(text):
-    letters = text.strip().lower()
-    if len(letters) != 4 or any(letter not in w_to_id for letter in letters):
-        raise ValueError('please type exactly four letters a-z, for example abcd')
-    return letters
-
-
-preNum = ask("input the number of test alphabet:", whole_number)
+preNum = int(ask("input the number of test alphabet:", str.isdecimal, 'please type a whole number, 0 or more'))
 for i in range(preNum):
-    alphabet1 = ask("input test alphabet:", four_letters)
+    alphabet1 = ask("input test alphabet:", re.compile('[a-z]{4}').fullmatch, 'please type exactly four letters of a-z')
     alphabet = [w_to_id[a] for a in alphabet1]
-    # 使alphabet符合Embedding输入要求: [送入样本数, 循环核时间展开步数]
-    # 此处验证效果送入了1个样本, 送入样本数为1; 输入4个字母出结果, 所以循环核时间展开步数为4
+    # 使alphabet符合Embedding输入要求: [送入样本数, 时间展开步数], 此处验证效果送入了1个样本, 送入样本数为1; 输入4个字母出结果, 循环核时间展开步数为4
     alphabet = np.reshape(alphabet, (1, 4))
-    result = model.predict(alphabet, verbose=0)
-    pred = int(tf.argmax(result, axis=1)[0])  # [0]: NumPy 2 turns only a single number into an int
-    print(alphabet1 + '->' + input_word[pred])
+    result = model.predict(alphabet, verbose=0)  # Keras 3: one array, not [alphabet]; TF 2.1 printed no progress bar
+    if args.explain:
+        explain(alphabet1, result[0])
+    pred = tf.argmax(result, axis=1)
+    pred = int(pred[0])  # NumPy 2 turns only a single number into an int
+    print(alphabet1 + '->' + input_word[pred])  # print, not tf.print: tf.print writes to stderr, out of turn
+if preNum == 0 and not sys.stdin.isatty():
+    print()  # piped input is not echoed: end the prompt's line
