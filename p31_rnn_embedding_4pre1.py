@@ -3,9 +3,8 @@ Embedding(26, 2), SimpleRNN(10) and Dense read 4 letters and name the next: abcd
     python p31_rnn_embedding_4pre1.py [--epochs N] [--fresh] [--no-show] [--explain]
 The lecture's code starts at step 1; the lines above it read the flags and keep the console calm."""
 import argparse, contextlib, itertools, os, re, sys, tempfile, h5py  # noqa: E401 (the lecture's imports: step 1)
-launched_from = os.getcwd()
+shown = lambda path, cwd=os.getcwd(): os.path.normpath(path) if os.getcwd() == cwd else os.path.abspath(path)  # noqa
 os.chdir(os.path.dirname(os.path.abspath(__file__)))  # the lecture's ./ paths mean the script's folder, from anywhere
-shown = lambda path: os.path.normpath(path) if os.getcwd() == launched_from else os.path.abspath(path)  # noqa: E731
 parser = argparse.ArgumentParser(description='字母预测 4pre1 of a-z with Embedding-coded letters (lecture 6)')
 parser.add_argument('--epochs', type=int, default=100, help='training epochs (lecture: 100)')
 parser.add_argument('--fresh', action='store_true', help='train from scratch; the saved checkpoint stays unless beaten')
@@ -15,8 +14,9 @@ parser.error = lambda message: sys.exit(f'{parser.prog}: {message} (see --help)'
 args = parser.parse_args()
 if args.epochs < 1:
     parser.error(f"argument --epochs: '{args.epochs}' is not a whole number >= 1")
-sys.excepthook = lambda kind, error, traceback: sys.exit(130 if kind is KeyboardInterrupt else f'error: {error}' if  # noqa
-    issubclass(kind, OSError) else sys.__excepthook__(kind, error, traceback) or 1)  # errors are sentences: one line
+sys.excepthook = lambda kind, error, tb: sys.exit(  # errors are sentences: one line, no traceback  # noqa: E731
+    130 if kind is KeyboardInterrupt else f'error: {error}; free some disk space or check permissions'
+    if issubclass(kind, OSError) else sys.__excepthook__(kind, error, tb) or 1)
 
 
 @contextlib.contextmanager

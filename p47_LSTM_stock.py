@@ -4,9 +4,8 @@ p38 with its SimpleRNN layers replaced by LSTM (输入门, 遗忘门, 输出门 
     python p47_LSTM_stock.py [--epochs N] [--fresh] [--no-show]
 The lecture's code starts at step 1; the lines above it read the flags and keep the console calm."""
 import argparse, contextlib, itertools, os, re, sys, tempfile, h5py  # noqa: E401 (the lecture's imports: step 1)
-launched_from = os.getcwd()
+shown = lambda path, cwd=os.getcwd(): os.path.normpath(path) if os.getcwd() == cwd else os.path.abspath(path)  # noqa
 os.chdir(os.path.dirname(os.path.abspath(__file__)))  # the lecture's ./ paths mean the script's folder, from anywhere
-shown = lambda path: os.path.normpath(path) if os.getcwd() == launched_from else os.path.abspath(path)  # noqa: E731
 parser = argparse.ArgumentParser(description='LSTM 股票预测: two LSTM layers on Kweichow Moutai opening prices (lecture 6)')
 parser.add_argument('--epochs', type=int, default=50, help='training epochs (lecture: 50)')
 parser.add_argument('--fresh', action='store_true', help='train from scratch; the saved checkpoint stays unless beaten')
@@ -15,8 +14,9 @@ parser.error = lambda message: sys.exit(f'{parser.prog}: {message} (see --help)'
 args = parser.parse_args()
 if args.epochs < 1:
     parser.error(f"argument --epochs: '{args.epochs}' is not a whole number >= 1")
-sys.excepthook = lambda kind, error, tb: sys.exit(130 if kind is KeyboardInterrupt else f'error: {error}; free some '  # noqa
-    'disk space or check permissions' if issubclass(kind, OSError) else sys.__excepthook__(kind, error, tb) or 1)  # 1 line
+sys.excepthook = lambda kind, error, tb: sys.exit(  # errors are sentences: one line, no traceback  # noqa: E731
+    130 if kind is KeyboardInterrupt else f'error: {error}; free some disk space or check permissions'
+    if issubclass(kind, OSError) else sys.__excepthook__(kind, error, tb) or 1)
 
 
 @contextlib.contextmanager
