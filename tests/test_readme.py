@@ -1,0 +1,55 @@
+"""The README's data-bound numbers, checked against the shipped CSV: every `real open` of an example, the persistence
+baseline's three metrics, and the sample counts. An invented example fails here."""
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+
+README = (ROOT / 'README.md').read_text(encoding='utf-8')
+MAOTAI = pd.read_csv(ROOT / 'data' / 'SH600519.csv')
+
+
+def persistence_metrics():
+    """均方误差, 均方根误差, 平均绝对误差 of tomorrow's open = today's open on the 240 test days, from the CSV alone."""
+    opens = MAOTAI['open'].to_numpy()
+    error = opens[-240:] - opens[-241:-1]
+    mse = float(np.mean(error ** 2))
+    return {'均方误差': mse, '均方根误差': math.sqrt(mse), '平均绝对误差': float(np.mean(np.abs(error)))}
+
+
+def test_every_real_open_in_the_readme_is_the_csvs():
+    examples = re.findall(r'(\d{4}-\d{2}-\d{2}) -> predicted open [\d.]+, real open ([\d.]+)', README)
+    assert examples, 'the README shows no date-prompt example'
+    open_on = dict(zip(MAOTAI['date'], MAOTAI['open']))
+    for day, real in examples:
+        assert day in open_on, f'{day} is not a trading day of the CSV'
+        assert real == f'{open_on[day]:.2f}', f'{day}: the README says real open {real}, the CSV {open_on[day]:.2f}'
+
+
+def test_the_readmes_persistence_baseline_is_the_csvs():
+    blocks = re.findall(r'persistence baseline[^\n]*\n((?:(?:均方误差|均方根误差|平均绝对误差): [\d.]+\n){3})', README)
+    assert blocks, 'the README shows no persistence baseline output'
+    expected = persistence_metrics()
+    for block in blocks:
+        printed = {label: float(value) for label, value in re.findall(r'^(\S+): ([\d.]+)$', block, re.M)}
+        assert printed == pytest.approx(expected, abs=5e-7), block
+
+
+def test_the_readmes_stock_table_shows_the_csvs_persistence_rmse():
+    header, _, *rows = re.findall(r'^\| script \| wall time .*\|$\n(?:^\|.*\|$\n?)+', README, re.M)[0].splitlines()
+    column = [cell.strip() for cell in header.strip('|').split('|')].index('persistence RMSE')
+    assert len(rows) == 3, rows
+    for row in rows:
+        assert row.strip('|').split('|')[column].strip() == f"{persistence_metrics()['均方根误差']:.2f}", row
+
+
+def test_the_readmes_counts_and_dates_are_the_csvs():
+    days, first, last = re.search(r'([\d,]+) trading days from (\S+) to (\S+),', README).groups()
+    assert (int(days.replace(',', '')), first, last) == (len(MAOTAI), MAOTAI['date'].iloc[0], MAOTAI['date'].iloc[-1])
+    training, test = re.search(r'([\d,]+) training and ([\d,]+) test samples', README).groups()
+    assert (int(training.replace(',', '')), int(test)) == (len(MAOTAI) - 300 - 60, 300 - 60)
+    assert re.search(r'here (\S+) to (\S+)\)', README).groups() == (MAOTAI['date'].iloc[-240], MAOTAI['date'].iloc[-1])
