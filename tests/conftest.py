@@ -90,3 +90,26 @@ def checkpoint_layers(path):
     with h5py.File(path, 'r') as file:
         layers = {name: group['cell/vars' if 'cell' in group else 'vars'] for name, group in file['layers'].items()}
         return {name: [v[str(n)][()] for n in range(len(v))] for name, v in layers.items() if len(v)}  # no Dropout
+
+
+METRIC_LABELS = ('均方误差', '均方根误差', '平均绝对误差')  # the lecture's three metrics, as the stock scripts print them
+
+
+def persistence(csv):
+    """The persistence baseline computed from the CSV alone: tomorrow's open = today's open on the last 240 days,
+    as {label: value} for the lecture's three metrics."""
+    import math
+
+    import numpy as np
+    import pandas as pd
+    opens = pd.read_csv(csv)['open'].to_numpy()
+    error = opens[-240:] - opens[-241:-1]
+    mse = float(np.mean(error ** 2))
+    return dict(zip(METRIC_LABELS, (mse, math.sqrt(mse), float(np.mean(np.abs(error))))))
+
+
+def stamp(checkpoint, monitor):
+    """The value (loss or val_loss) a checkpoint file is stamped with: its HDF5 root attribute, read with h5py."""
+    import h5py
+    with h5py.File(checkpoint, 'r') as file:
+        return float(file.attrs[monitor])

@@ -9,7 +9,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import Project, assert_png, checkpoint_layers, read_weights_txt
+from conftest import Project, assert_png, checkpoint_layers, read_weights_txt, stamp
 
 # script -> (checkpoint name, {input: the letter the lecture predicts})
 CYCLE, ALPHABET = 'abcde', string.ascii_lowercase
@@ -62,12 +62,6 @@ def loaded_loss(stdout, shown):
 
 def kept(shown):
     return f'kept {shown}: this run did not beat its loss'
-
-
-def stamp(path):
-    """The loss the checkpoint file is stamped with (its HDF5 root attribute), read with h5py."""
-    with h5py.File(path, 'r') as file:
-        return float(file.attrs['loss'])
 
 
 def typed_lines(entries):
@@ -277,19 +271,19 @@ def test_each_resumed_run_that_improves_the_model_saves_it_stamped_with_its_loss
     assert first.returncode == 0, first.stderr
     assert LOADED not in first.stdout
     printed = saved_loss(first.stdout, shown)
-    assert printed == f'{stamp(path):.6f}'
-    assert stamp(path) == pytest.approx(min(epoch_losses(first.stdout)), rel=1e-3)  # the loss Keras logged
+    assert printed == f"{stamp(path, 'loss'):.6f}"
+    assert stamp(path, 'loss') == pytest.approx(min(epoch_losses(first.stdout)), rel=1e-3)  # the loss Keras logged
 
     for _ in range(2):
-        before, threshold = path.read_bytes(), stamp(path)
+        before, threshold = path.read_bytes(), stamp(path, 'loss')
         resumed = project.run(script, '--epochs', '1', '--no-show')
         assert resumed.returncode == 0, resumed.stderr
         assert loaded_loss(resumed.stdout, shown) == printed  # the loss the last run printed for the file it saved
         assert epoch_losses(resumed.stdout)[0] < threshold  # it trained on from the file, and beat it
         printed = saved_loss(resumed.stdout, shown)
-        assert path.read_bytes() != before and stamp(path) < threshold  # replaced, with better weights
-        assert printed == f'{stamp(path):.6f}'
-        assert stamp(path) == pytest.approx(epoch_losses(resumed.stdout)[0], rel=1e-3)
+        assert path.read_bytes() != before and stamp(path, 'loss') < threshold  # replaced, with better weights
+        assert printed == f"{stamp(path, 'loss'):.6f}"
+        assert stamp(path, 'loss') == pytest.approx(epoch_losses(resumed.stdout)[0], rel=1e-3)
     assert sorted(p.name for p in (project.path / 'checkpoint').iterdir()) == [f'{name}.weights.h5']
 
 

@@ -1,24 +1,14 @@
 """The README's data-bound numbers, checked against the shipped CSV: every `real open` of an example, the persistence
 baseline's three metrics, and the sample counts. An invented example fails here."""
-import math
 import re
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, persistence
 
 README = (ROOT / 'README.md').read_text(encoding='utf-8')
 MAOTAI = pd.read_csv(ROOT / 'data' / 'SH600519.csv')
-
-
-def persistence_metrics():
-    """均方误差, 均方根误差, 平均绝对误差 of tomorrow's open = today's open on the 240 test days, from the CSV alone."""
-    opens = MAOTAI['open'].to_numpy()
-    error = opens[-240:] - opens[-241:-1]
-    mse = float(np.mean(error ** 2))
-    return {'均方误差': mse, '均方根误差': math.sqrt(mse), '平均绝对误差': float(np.mean(np.abs(error)))}
 
 
 def test_every_real_open_in_the_readme_is_the_csvs():
@@ -33,7 +23,7 @@ def test_every_real_open_in_the_readme_is_the_csvs():
 def test_the_readmes_persistence_baseline_is_the_csvs():
     blocks = re.findall(r'persistence baseline[^\n]*\n((?:(?:均方误差|均方根误差|平均绝对误差): [\d.]+\n){3})', README)
     assert blocks, 'the README shows no persistence baseline output'
-    expected = persistence_metrics()
+    expected = persistence(ROOT / 'data' / 'SH600519.csv')
     for block in blocks:
         printed = {label: float(value) for label, value in re.findall(r'^(\S+): ([\d.]+)$', block, re.M)}
         assert printed == pytest.approx(expected, abs=5e-7), block
@@ -44,7 +34,7 @@ def test_the_readmes_stock_table_shows_the_csvs_persistence_rmse():
     column = [cell.strip() for cell in header.strip('|').split('|')].index('persistence RMSE')
     assert len(rows) == 3, rows
     for row in rows:
-        assert row.strip('|').split('|')[column].strip() == f"{persistence_metrics()['均方根误差']:.2f}", row
+        assert row.strip('|').split('|')[column].strip() == f"{persistence(ROOT / 'data' / 'SH600519.csv')['均方根误差']:.2f}", row
 
 
 def test_the_readmes_counts_and_dates_are_the_csvs():

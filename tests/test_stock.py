@@ -14,11 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import assert_png, checkpoint_layers, read_weights_txt
+from conftest import METRIC_LABELS as LABELS, assert_png, checkpoint_layers, persistence, read_weights_txt, stamp
 
 SCRIPTS = {'p38_rnn_stock.py': 'rnn_stock', 'p47_LSTM_stock.py': 'LSTM_stock', 'p56_GRU_stock.py': 'GRU_stock'}
 QUICK = ('--epochs', '1', '--no-show')
-LABELS = ('均方误差', '均方根误差', '平均绝对误差')
 LOAD_LINE = '-------------load the model-----------------'
 COUNT_PROMPT = 'input the number of test days:'
 DATE_PROMPT = 'input test date (YYYY-MM-DD) or next:'
@@ -34,14 +33,6 @@ def rewrite_rows(project, change):
     """Rewrite the project's CSV with change(its data lines); the header line stays."""
     header, *data = csv_path(project).read_text().splitlines(keepends=True)
     csv_path(project).write_text(header + ''.join(change(data)))
-
-
-def persistence(csv):
-    """The baseline computed here from the CSV alone: tomorrow's open = today's open, on the last 240 days."""
-    opens = pd.read_csv(csv)['open'].to_numpy()
-    error = opens[-240:] - opens[-241:-1]
-    mse = np.mean(error ** 2)
-    return dict(zip(LABELS, (mse, math.sqrt(mse), np.mean(np.abs(error)))))
 
 
 def printed_metrics(stdout):
@@ -109,11 +100,9 @@ def p38s_checkpoint(path):
         file.attrs['val_loss'] = 0.5
 
 
-def stamp(checkpoint):
-    """The val_loss the checkpoint file carries (an HDF5 root attribute, the value a resumed run must beat), as the
-    scripts print it."""
-    with h5py.File(checkpoint, 'r') as file:
-        return f"{file.attrs['val_loss']:.6f}"
+def printed_stamp(checkpoint):
+    """The val_loss the checkpoint file is stamped with (the value a resumed run must beat), as the scripts print it."""
+    return f"{stamp(checkpoint, 'val_loss'):.6f}"
 
 
 def aside(checkpoint, n):
@@ -205,7 +194,7 @@ def test_p38_quick_run_from_another_folder(project):
 
     # from another folder the paths in messages are absolute: the user can open them from there
     checkpoint = project.checkpoint('rnn_stock')
-    assert saved_val_loss(out, checkpoint) == stamp(checkpoint)
+    assert saved_val_loss(out, checkpoint) == printed_stamp(checkpoint)
     for kind in ('loss', 'prediction'):
         assert f"figure saved to {project.path / 'figures' / f'p38_rnn_stock_{kind}.png'}\n" in out
 
@@ -241,7 +230,7 @@ def test_p38_checkpoint_carries_its_val_loss_resumes_and_is_never_replaced_by_wo
     assert_ran(first)
     weights = (project.path / 'weights.txt').read_text()
     before = saved_val_loss(first.stdout)
-    assert before == stamp(checkpoint)
+    assert before == printed_stamp(checkpoint)
     assert float(before) == pytest.approx(last_epoch(first.stdout)[1], abs=1e-4)  # the epoch's val_loss, not its loss
     assert 'figure saved to figures/p38_rnn_stock_loss.png\n' in first.stdout  # relative from the project folder
 
@@ -250,7 +239,7 @@ def test_p38_checkpoint_carries_its_val_loss_resumes_and_is_never_replaced_by_wo
     assert f'{LOAD_LINE}\ncheckpoint/rnn_stock.weights.h5: val_loss {before}\n' in resumed.stdout
     assert last_epoch(resumed.stdout)[0] < last_epoch(first.stdout)[0] / 2  # trained on from the saved weights
     best = saved_val_loss(resumed.stdout)  # one epoch on from the file: better, so saved
-    assert float(best) < float(before) and best == stamp(checkpoint)
+    assert float(best) < float(before) and best == printed_stamp(checkpoint)
     saved = checkpoint.read_bytes()
 
     leftover = checkpoint.with_name('rnn_stock.saving.weights.h5')  # what a save cut short by Ctrl-C leaves behind
@@ -271,7 +260,7 @@ def test_p38_checkpoint_carries_its_val_loss_resumes_and_is_never_replaced_by_wo
     assert kept_aside(unstamped.stdout, 'rnn_stock', 1) == 'KeyError' and LOAD_LINE not in unstamped.stdout
     assert aside(checkpoint, 1).read_bytes() == older
     assert printed_metrics(unstamped.stdout) == printed_metrics(first.stdout)  # trained from scratch
-    assert saved_val_loss(unstamped.stdout) == before == stamp(checkpoint)  # a new file, stamped
+    assert saved_val_loss(unstamped.stdout) == before == printed_stamp(checkpoint)  # a new file, stamped
 
 
 def test_p38_damaged_checkpoint_is_kept_aside(project):
@@ -284,7 +273,7 @@ def test_p38_damaged_checkpoint_is_kept_aside(project):
     assert kept_aside(result.stdout, 'rnn_stock', 2) == 'OSError' and LOAD_LINE not in result.stdout
     assert aside(checkpoint, 2).read_bytes() == b'not an HDF5 file'
     assert earlier.read_bytes() == b'kept aside by an earlier run'
-    assert saved_val_loss(result.stdout) == stamp(checkpoint)  # a new, readable checkpoint
+    assert saved_val_loss(result.stdout) == printed_stamp(checkpoint)  # a new, readable checkpoint
 
 
 def excel_resaved(project):
@@ -394,7 +383,7 @@ def test_lstm_and_gru_quick_run(project, script, rows, training, plant, errors):
     assert f'{training} training samples, 240 test samples' in result.stdout
     assert kept_aside(result.stdout, name, 1) in errors and LOAD_LINE not in result.stdout
     assert aside(checkpoint, 1).read_bytes() == other
-    assert saved_val_loss(result.stdout, f'checkpoint/{checkpoint.name}') == stamp(checkpoint)
+    assert saved_val_loss(result.stdout, f'checkpoint/{checkpoint.name}') == printed_stamp(checkpoint)
     assert_metrics(result, csv_path(project))
     assert_figures(project, script)
     assert_weights_txt(project, script)
