@@ -14,7 +14,7 @@ parser.error = lambda message: sys.exit(f'{parser.prog}: {message} (see --help)'
 args = parser.parse_args()
 if args.epochs < 1:
     parser.error(f"argument --epochs: '{args.epochs}' is not a whole number >= 1")
-sys.excepthook = lambda kind, error, tb: sys.exit(  # errors are sentences: one line, no traceback  # noqa: E731
+sys.excepthook = lambda kind, error, tb: sys.exit(  # errors are sentences: one line, no traceback
     130 if kind is KeyboardInterrupt else f'error: {error}; free some disk space or check permissions'
     if issubclass(kind, OSError) else sys.__excepthook__(kind, error, tb) or 1)
 

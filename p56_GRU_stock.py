@@ -14,7 +14,7 @@ parser.error = lambda message: sys.exit(f'{parser.prog}: {message} (see --help)'
 args = parser.parse_args()
 if args.epochs < 1:
     parser.error(f"argument --epochs: '{args.epochs}' is not a whole number >= 1")
-sys.excepthook = lambda kind, error, tb: sys.exit(  # errors are sentences: one line, no traceback  # noqa: E731
+sys.excepthook = lambda kind, error, tb: sys.exit(  # errors are sentences: one line, no traceback
     130 if kind is KeyboardInterrupt else f'error: {error}; free some disk space or check permissions'
     if issubclass(kind, OSError) else sys.__excepthook__(kind, error, tb) or 1)
 
@@ -260,10 +260,10 @@ def ask(prompt, is_valid, expected):
 
 
 test_days = list(maotai['date'].iloc[-len(real_stock_price):].dt.strftime('%Y-%m-%d'))  # the days with a prediction
-expected = f'please type a trading day from {test_days[0]} to {test_days[-1]} (YYYY-MM-DD), or next'
+date_help = f'please type a trading day from {test_days[0]} to {test_days[-1]} (YYYY-MM-DD), or next'
 preNum = int(ask("input the number of test days:", str.isdecimal, 'please type a whole number, 0 or more'))
 for i in range(preNum):
-    day = ask("input test date (YYYY-MM-DD) or next:", lambda text: text == 'next' or text in test_days, expected)
+    day = ask("input test date (YYYY-MM-DD) or next:", lambda text: text == 'next' or text in test_days, date_help)
     if day == 'next':  # 最后60天的开盘价 -> [送入样本数 1, 循环核时间展开步数 60, 每个时间步输入特征个数 1]
         last_60 = np.reshape(sc.transform(maotai.iloc[-60:, 2:3].values), (1, 60, 1))
         next_open = sc.inverse_transform(model.predict(last_60, verbose=0))[0, 0]
