@@ -3,6 +3,7 @@ so no test touches the repository's own checkpoint/, weights.txt or figures/."""
 import os
 import re
 import shutil
+import string
 import subprocess
 import sys
 from pathlib import Path
@@ -113,3 +114,39 @@ def stamp(checkpoint, monitor):
     import h5py
     with h5py.File(checkpoint, 'r') as file:
         return float(file.attrs[monitor])
+
+
+# ---- the letter scripts' lecture runs, made once per session and shared by every test file that needs them ---------
+
+# script -> (checkpoint name, {input: the letter the lecture predicts})
+CYCLE, ALPHABET = 'abcde', string.ascii_lowercase
+ONE_PRE_ONE = {CYCLE[i]: CYCLE[(i + 1) % 5] for i in range(5)}  # a->b ... e->a
+LETTER_SCRIPTS = {
+    'p15_rnn_onehot_1pre1.py': ('rnn_onehot_1pre1', ONE_PRE_ONE),
+    'p27_rnn_embedding_1pre1.py': ('rnn_embedding_1pre1', ONE_PRE_ONE),
+    'p21_rnn_onehot_4pre1.py': ('rnn_onehot_4pre1', {(CYCLE * 2)[i:i + 4]: CYCLE[(i + 4) % 5] for i in range(5)}),
+    'p31_rnn_embedding_4pre1.py': ('rnn_embedding_4pre1', {ALPHABET[i:i + 4]: ALPHABET[i + 4] for i in range(22)}),
+}
+# an SSH session whose X forwarding is gone: DISPLAY names a server that is not there (unless this machine has one)
+STALE_DISPLAY = {} if Path('/tmp/.X11-unix/X99').exists() else {'DISPLAY': ':99'}
+
+
+def typed_lines(entries):
+    """stdin for the letter prompts: the count, then the entries."""
+    return '\n'.join([str(len(entries)), *entries]) + '\n'
+
+
+@pytest.fixture(scope='session')
+def lecture_run(tmp_path_factory):
+    """script -> (project, result) of `python <script>` with no flag, every training pair typed at the prompts
+    (upper case and spaces on every other one, which are accepted) and a stale DISPLAY. Made once per session, on
+    first use: tests read it or copy its checkpoint into their own project; none changes that project afterwards."""
+    runs = {}
+
+    def run(script):
+        if script not in runs:
+            project = Project(tmp_path_factory.mktemp(script.split('_')[0]))
+            typed = [f'  {x.upper()} ' if i % 2 else x for i, x in enumerate(LETTER_SCRIPTS[script][1])]
+            runs[script] = project, project.run(script, stdin=typed_lines(typed), env=STALE_DISPLAY, timeout=300)
+        return runs[script]
+    return run

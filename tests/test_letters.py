@@ -2,29 +2,18 @@
 import os
 import re
 import signal
-import string
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-from conftest import Project, assert_png, checkpoint_layers, read_weights_txt, stamp
+from conftest import (ALPHABET, LETTER_SCRIPTS, STALE_DISPLAY, assert_png, checkpoint_layers, read_weights_txt, stamp,
+                      typed_lines)
 
-# script -> (checkpoint name, {input: the letter the lecture predicts})
-CYCLE, ALPHABET = 'abcde', string.ascii_lowercase
-ONE_PRE_ONE = {CYCLE[i]: CYCLE[(i + 1) % 5] for i in range(5)}  # a->b ... e->a
-LETTER_SCRIPTS = {
-    'p15_rnn_onehot_1pre1.py': ('rnn_onehot_1pre1', ONE_PRE_ONE),
-    'p27_rnn_embedding_1pre1.py': ('rnn_embedding_1pre1', ONE_PRE_ONE),
-    'p21_rnn_onehot_4pre1.py': ('rnn_onehot_4pre1', {(CYCLE * 2)[i:i + 4]: CYCLE[(i + 4) % 5] for i in range(5)}),
-    'p31_rnn_embedding_4pre1.py': ('rnn_embedding_4pre1', {ALPHABET[i:i + 4]: ALPHABET[i + 4] for i in range(22)}),
-}
 NOISE = ('Traceback', 'I0000', 'absl::InitializeLog', 'cuInit', 'UserWarning', 'non-interactive')
 LOADED = '-------------load the model-----------------'
 COUNT_PROMPT, LETTER_PROMPT = 'input the number of test alphabet:', 'input test alphabet:'
-# an SSH session whose X forwarding is gone: DISPLAY names a server that is not there (unless this machine has one)
-STALE_DISPLAY = {} if Path('/tmp/.X11-unix/X99').exists() else {'DISPLAY': ':99'}
 
 
 # ---- what the console says -----------------------------------------------------------------------------------------
@@ -64,29 +53,7 @@ def kept(shown):
     return f'kept {shown}: this run did not beat its loss'
 
 
-def typed_lines(entries):
-    """stdin for the prompts: the count, then the entries."""
-    return '\n'.join([str(len(entries)), *entries]) + '\n'
-
-
-# ---- the lecture's default run, made once per script and shared ----------------------------------------------------
-
-@pytest.fixture(scope='module')
-def lecture_run(tmp_path_factory):
-    """script -> (project, result) of `python <script>` with no flag, every training pair typed at the prompts
-    (upper case and spaces on every other one, which are accepted) and a stale DISPLAY. Made once: the learning test
-    reads it; the --explain test starts from its trained checkpoint, the unloadable-checkpoint test plants copies of
-    it. No test changes that project afterwards."""
-    runs = {}
-
-    def run(script):
-        if script not in runs:
-            project = Project(tmp_path_factory.mktemp(script.split('_')[0]))
-            typed = [f'  {x.upper()} ' if i % 2 else x for i, x in enumerate(LETTER_SCRIPTS[script][1])]
-            runs[script] = project, project.run(script, stdin=typed_lines(typed), env=STALE_DISPLAY, timeout=300)
-        return runs[script]
-    return run
-
+# ---- the lecture's default run (conftest's lecture_run: made once per script and session, shared) ----------------
 
 @pytest.mark.parametrize('script', LETTER_SCRIPTS)
 def test_lecture_run_learns_every_pair_and_answers_at_the_prompt(lecture_run, script):
