@@ -1,22 +1,30 @@
-"""p47_LSTM_stock.py: LSTM 实现股票预测 (lecture 6, LSTM 股票预测, 图 2.2.2-2.2.5).
-p38 with its SimpleRNN layers replaced by LSTM (输入门, 遗忘门, 输出门 and a 细胞态 for long-term memory): two LSTM
-(80 and 100 记忆体), Dropout, Dense(1); 60 days' opening prices predict the 61st, scored as in p38, baseline beside.
-    python p47_LSTM_stock.py [--epochs N] [--fresh] [--no-show]
-The lecture's code starts at step 1; the lines above it read the flags and keep the console calm."""
-import argparse, contextlib, itertools, os, re, sys, tempfile, h5py  # noqa: E401 (the lecture's imports: step 1)
-shown = lambda path, cwd=os.getcwd(): os.path.normpath(path) if os.getcwd() == cwd else os.path.abspath(path)  # noqa
-os.chdir(os.path.dirname(os.path.abspath(__file__)))  # the lecture's ./ paths mean the script's folder, from anywhere
-parser = argparse.ArgumentParser(description='LSTM 股票预测: two LSTM layers on Kweichow Moutai opening prices (lecture 6)')
-parser.add_argument('--epochs', type=int, default=50, help='training epochs (lecture: 50)')
+"""p47_LSTM_stock.py: LSTM 实现股票预测 (lecture 6, LSTM 股票预测, 图 2.2.2-2.2.5). p38 with its SimpleRNN layers replaced
+by LSTM (三个门限 输入门, 遗忘门, 输出门, 表征长期记忆的细胞态, 候选态): two LSTM (80 and 100 记忆体), Dropout, Dense(1);
+60 days' opening prices predict the 61st, scored as in p38, the persistence baseline beside them.
+    python p47_LSTM_stock.py [--epochs N] [--fresh] [--no-show] [--explain]    (or cell by cell in an editor)"""
+# %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
+import argparse, contextlib, errno, itertools, os, re, sys, tempfile, h5py  # tools for the lines before step 1
+
+
+def flag_error(message):
+    """A bad flag: one line saying what is wrong, instead of argparse's usage block."""
+    sys.exit(f'{parser.prog}: {message} (see --help)')
+
+
+parser = argparse.ArgumentParser(prog='p47_LSTM_stock.py', description='LSTM 股票预测: two LSTM layers on 贵州茅台 opens')
+parser.add_argument('--epochs', type=int, default=50, help='training epochs (lecture: 50; 0: use the checkpoint)')
 parser.add_argument('--fresh', action='store_true', help='train from scratch; the saved checkpoint stays unless beaten')
 parser.add_argument('--no-show', action='store_true', help='save the figures under figures/, never open a window')
-parser.error = lambda message: sys.exit(f'{parser.prog}: {message} (see --help)')
-args = parser.parse_args()
-if args.epochs < 1:
-    parser.error(f"argument --epochs: '{args.epochs}' is not a whole number >= 1")
-sys.excepthook = lambda kind, error, tb: sys.exit(  # errors are sentences: one line, no traceback
-    130 if kind is KeyboardInterrupt else f'error: {error}; free some disk space or check permissions'
-    if issubclass(kind, OSError) else sys.__excepthook__(kind, error, tb) or 1)
+parser.add_argument('--explain', action='store_true', help='open the gates (输入门, 遗忘门, 输出门) behind each predicted open')
+parser.error = flag_error
+args = parser.parse_args(sys.argv[1:] if os.path.basename(sys.argv[0]) == parser.prog else [])  # not a kernel's argv
+if args.epochs < 0:
+    flag_error(f"argument --epochs: '{args.epochs}' is not a whole number >= 0")
+if args.epochs == 0 and args.fresh:
+    flag_error('--epochs 0 uses the saved checkpoint and --fresh ignores it: give one or the other')
+start_folder = os.getcwd()  # where the user is: the paths in messages are ones they can open from here
+if '__file__' in globals():  # python p47_...py, from any folder: the lecture's ./ paths mean the script's folder
+    os.chdir(os.path.dirname(os.path.abspath(__file__)))  # (an editor's kernel has no __file__: ./ is its folder)
 
 
 @contextlib.contextmanager
@@ -32,7 +40,8 @@ def tensorflow_start_up_lines_dropped():
         held.seek(0)
         sys.stderr.writelines(line for line in held if not re.match(r'WARNING: All log messages|I0000 |.*cuInit', line))
 
-# ---- 1. import -----------------------------------------------------------------------------------------------------
+
+# %% 1. import
 import numpy as np
 with tensorflow_start_up_lines_dropped():
     import tensorflow as tf
@@ -44,6 +53,12 @@ import pandas as pd
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.metrics import mean_squared_error, mean_absolute_error
 import math
+
+
+# %% 2. 训练集和测试集: 连续60天的开盘价作为输入特征, 第61天的开盘价作为标签
+def shown(path):
+    """path as the user can open it: relative from the script's folder, absolute from any other."""
+    return os.path.normpath(path) if os.getcwd() == start_folder else os.path.abspath(path)
 
 
 def read_stock_csv(path):
@@ -75,10 +90,9 @@ def read_stock_csv(path):
     return maotai
 
 
-# ---- 2. 训练集和测试集: 连续60天的开盘价作为输入特征, 第61天的开盘价作为标签 ---------------------------------------
 maotai = read_stock_csv('./data/SH600519.csv')  # 读取股票文件 (pd.read_csv, checked); the lecture's 2426 is len(maotai)
 
-training_set = maotai.iloc[0:len(maotai) - 300, 2:3].values  # 前(2426-300=2126)天的开盘价作为训练集, 2:3 是提取C列开盘价
+training_set = maotai.iloc[0:len(maotai) - 300, 2:3].values  # 前(2426-300=2126)天的开盘价作为训练集, 表格从0开始计数, 2:3 是提取(2:3)列, 前闭后开, 故提取出C列开盘价
 test_set = maotai.iloc[len(maotai) - 300:, 2:3].values  # 后300天的开盘价作为测试集
 
 # 归一化
@@ -110,7 +124,7 @@ x_train, y_train = np.array(x_train), np.array(y_train)
 # 此处整个数据集送入, 送入样本数为x_train.shape[0]即2066组数据; 输入60个开盘价, 预测出第61天的开盘价, 循环核时间展开步数为60; 每个时间步送入的特征是某一天的开盘价, 只有1个数据, 故每个时间步输入特征个数为1
 x_train = np.reshape(x_train, (x_train.shape[0], 60, 1))
 # 测试集: csv表格中后300天数据
-# 利用for循环, 遍历整个测试集, 提取测试集中连续60天的开盘价作为输入特征x_train, 第61天的数据作为标签, for循环共构建300-60=240组数据
+# 利用for循环, 遍历整个测试集, 提取测试集中连续60天的开盘价作为输入特征x_test (课程此处误写作x_train), 第61天的数据作为标签, for循环共构建300-60=240组数据
 for i in range(60, len(test_set)):
     x_test.append(test_set[i - 60:i, 0])
     y_test.append(test_set[i, 0])
@@ -119,25 +133,35 @@ x_test, y_test = np.array(x_test), np.array(y_test)
 x_test = np.reshape(x_test, (x_test.shape[0], 60, 1))
 print(f'{x_train.shape[0]} training samples, {x_test.shape[0]} test samples: x_train {x_train.shape}, x_test {x_test.shape}')
 
-# ---- 3. model: 两层 LSTM (80 和 100 个记忆体), 每层后 Dropout(0.2), 最后 Dense(1) 输出第61天的开盘价 ----------------
+# %% 3. model: sequential 搭建网络, 两层循环计算层各接 0.2 的 Dropout, Dense(1) 输出第61天的开盘价
 model = tf.keras.Sequential([
     tf.keras.Input(shape=(60, 1)),  # Keras 3 builds a model before fit only from an Input: the checkpoint can load
-    LSTM(80, return_sequences=True),
+    LSTM(80, return_sequences=True),  # 第一层记忆体 80 个, 每个时间步推送 h_t 给下一层
     Dropout(0.2),
-    LSTM(100),
+    LSTM(100),  # 第二层记忆体 100 个, 仅最后的时间步推送 h_t 给下一层
     Dropout(0.2),
-    Dense(1)
+    Dense(1)  # 输出值是第61天的开盘价, 只有一个数
 ])
 
-# ---- 4. compile ----------------------------------------------------------------------------------------------------
+# %% 4. compile
 model.compile(optimizer=tf.keras.optimizers.Adam(0.001),
               loss='mean_squared_error')  # 损失函数用均方误差
 # 该应用只观测loss数值, 不观测准确率, 所以删去metrics选项, 一会在每个epoch迭代显示时只显示loss值
 
 
+# %% 5. fit, 断点续训 (根据测试集的 val_loss 保存最优模型)
+def errors_as_sentences(kind, error, traceback):
+    """sys.excepthook: Ctrl-C, a full disk or no permission is one line; any other error keeps its traceback."""
+    if issubclass(kind, KeyboardInterrupt):  # the checkpoint is whole, for only finished files are renamed over it
+        print(f'\ninterrupted; the last saved checkpoint stays as it was: {shown(checkpoint_save_path)}', file=sys.stderr)
+        sys.exit(130)
+    if isinstance(error, PermissionError) or getattr(error, 'errno', None) in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        sys.exit(f'error: {error}; free some disk space or check permissions')
+    sys.__excepthook__(kind, error, traceback)
+
+
 def load_checkpoint(path, monitor):
-    """断点续训, made safe: load the weights and Adam's state (not with --fresh); return the val_loss the file was saved
-    with, the one to beat. A file that will not load (damaged, another model's, an older version's) is renamed aside."""
+    """断点续训 made safe: load weights and Adam's state (not with --fresh), return the val_loss to beat; else set aside."""
     untrained = model.get_weights()
     try:
         with h5py.File(path, 'r') as saved:
@@ -148,9 +172,11 @@ def load_checkpoint(path, monitor):
             print(f'-------------load the model-----------------\n{shown(path)}: {monitor} {saved_value:.6f}')
         return saved_value
     except Exception as error:
+        model.set_weights(untrained)
+        if args.epochs == 0:  # nothing to use: rename nothing, say how to make a checkpoint
+            sys.exit(f'{parser.prog}: --epochs 0 cannot load {shown(path)} ({type(error).__name__}); make one first: python {parser.prog}')
         aside = next(f'{path}.unloadable{n}' for n in itertools.count(1) if not os.path.exists(f'{path}.unloadable{n}'))
         os.replace(path, aside)
-        model.set_weights(untrained)
         print(f'cannot load {shown(path)} ({type(error).__name__}); kept it as {shown(aside)}, training from scratch')
 
 
@@ -161,28 +187,26 @@ def stamp_and_rename(epoch, logs):
             saved.attrs[cp_callback.monitor] = cp_callback.best
         os.replace(cp_callback.filepath, checkpoint_save_path)
 
-# ---- 5. fit, 断点续训 (根据测试集的 val_loss 保存最优模型) ------------------------------------------------------------
+
+sys.excepthook = errors_as_sentences
 checkpoint_save_path = "./checkpoint/LSTM_stock.weights.h5"  # Keras 3 names weight files .weights.h5
 saved_val_loss = None
-if os.path.exists(checkpoint_save_path):
+if os.path.exists(checkpoint_save_path) or args.epochs == 0:
     saved_val_loss = load_checkpoint(checkpoint_save_path, 'val_loss')  # prints the lecture's -----load the model-----
 cp_callback = tf.keras.callbacks.ModelCheckpoint(filepath=checkpoint_save_path.replace('.weights', '.saving.weights'),
                                                  save_weights_only=True, save_best_only=True, monitor='val_loss',
                                                  initial_value_threshold=saved_val_loss)  # a worse run keeps the file
-try:
-    history = model.fit(x_train, y_train, batch_size=64, epochs=args.epochs, validation_data=(x_test, y_test),
-                        validation_freq=1,
-                        callbacks=[cp_callback, tf.keras.callbacks.LambdaCallback(on_epoch_end=stamp_and_rename)])
-except KeyboardInterrupt:  # Ctrl-C: the checkpoint is whole, for only finished files are renamed over it
-    print(f'\ninterrupted; the last saved checkpoint stays as it was: {shown(checkpoint_save_path)}', file=sys.stderr)
-    sys.exit(130)
-print(f'saved the best weights (val_loss {cp_callback.best:.6f}) to {shown(checkpoint_save_path)}'
-      if cp_callback.best != saved_val_loss else f'kept {shown(checkpoint_save_path)}: this run did not beat its val_loss')
+history = model.fit(x_train, y_train, batch_size=64, epochs=args.epochs, validation_data=(x_test, y_test),
+                    validation_freq=1,  # Ctrl-C: errors_as_sentences
+                    callbacks=[cp_callback, tf.keras.callbacks.LambdaCallback(on_epoch_end=stamp_and_rename)])
+if args.epochs > 0:  # --epochs 0 trained nothing: the load line above said which weights these are
+    print(f'saved the best weights (val_loss {cp_callback.best:.6f}) to {shown(checkpoint_save_path)}'
+          if cp_callback.best != saved_val_loss else f'kept {shown(checkpoint_save_path)}: this run did not beat its val_loss')
 
-# ---- 6. summary ----------------------------------------------------------------------------------------------------
+# %% 6. summary
 model.summary()
 
-# ---- 参数提取: every trainable variable, its path, shape and all values at full float32 precision ------------------
+# %% 参数提取: every trainable variable, its path, shape and all values at full float32 precision
 np.set_printoptions(threshold=sys.maxsize, floatmode='unique', linewidth=120)  # else NumPy elides long arrays
 file = open('./weights.txt', 'w')  # 参数提取
 for v in model.trainable_variables:
@@ -192,28 +216,30 @@ for v in model.trainable_variables:
 file.close()
 
 
-# ---- loss 可视化 ---------------------------------------------------------------------------------------------------
-def save_and_show(figure_name):
-    """Always save the figure under figures/; show it as well where there is a screen and no --no-show is given."""
+# %% loss 可视化 (--epochs 0 trained nothing, so there is no curve to draw)
+def save_and_show(figure_name, dpi=200):
+    """Always save the figure under figures/ (1280 px wide from the default 6.4 in, for a projector); show it as well
+    where there is a screen and no --no-show is given."""
     os.makedirs('./figures', exist_ok=True)
-    plt.savefig('./figures/' + figure_name)
+    plt.savefig('./figures/' + figure_name, dpi=dpi)
     print('figure saved to', shown('./figures/' + figure_name))
     if not args.no_show and plt.get_backend().lower() != 'agg':  # no screen (or a stale DISPLAY): matplotlib chose agg
         plt.show()
 
 
-loss = history.history['loss']
-val_loss = history.history['val_loss']
-epochs = range(1, len(loss) + 1)  # epochs counted from 1, as on the console
+if history.history:
+    loss = history.history['loss']
+    val_loss = history.history['val_loss']
+    epochs = range(1, len(loss) + 1)  # epochs counted from 1, as on the console
 
-plt.plot(epochs, loss, label='Training Loss')
-plt.plot(epochs, val_loss, label='Validation Loss')
-plt.title('Training and Validation Loss')
-plt.gca().xaxis.set_major_locator(plt.MaxNLocator(integer=True))  # whole epochs, even after a short run
-plt.legend()
-save_and_show('p47_LSTM_stock_loss.png')
+    plt.plot(epochs, loss, label='Training Loss')
+    plt.plot(epochs, val_loss, label='Validation Loss')
+    plt.title('Training and Validation Loss')
+    plt.gca().xaxis.set_major_locator(plt.MaxNLocator(integer=True))  # whole epochs, even after a short run
+    plt.legend()
+    save_and_show('p47_LSTM_stock_loss.png')
 
-# ---- predict: 测试集输入模型进行预测 --------------------------------------------------------------------------------
+# %% predict: 测试集输入模型进行预测
 predicted_stock_price = model.predict(x_test, verbose=0)  # verbose=0: TF 2.1 printed no progress bar here
 # 对预测数据还原---从(0, 1)反归一化到原始范围
 predicted_stock_price = sc.inverse_transform(predicted_stock_price)
@@ -229,7 +255,7 @@ plt.ylabel('MaoTai Stock Price')
 plt.legend()
 save_and_show('p47_LSTM_stock_prediction.png')
 
-# ---- evaluate ------------------------------------------------------------------------------------------------------
+# %% evaluate
 # calculate MSE 均方误差 ---> E[(预测值-真实值)^2] (预测值减真实值求平方后求均值)
 mse = mean_squared_error(predicted_stock_price, real_stock_price)
 # calculate RMSE 均方根误差--->sqrt[MSE]    (对均方误差开方)
@@ -240,7 +266,7 @@ print('均方误差: %.6f' % mse)
 print('均方根误差: %.6f' % rmse)
 print('平均绝对误差: %.6f' % mae)
 
-# the persistence baseline on the same days, to see what the model is worth: 明天的开盘价 = 今天的开盘价
+# %% persistence baseline on the same days, to see what the model is worth: 明天的开盘价 = 今天的开盘价
 persistence = sc.inverse_transform(test_set[59:-1])
 print(f"persistence baseline (tomorrow's open = today's open), the same {len(real_stock_price)} days:")
 print('均方误差: %.6f' % mean_squared_error(persistence, real_stock_price))
@@ -248,7 +274,7 @@ print('均方根误差: %.6f' % math.sqrt(mean_squared_error(persistence, real_s
 print('平均绝对误差: %.6f' % mean_absolute_error(persistence, real_stock_price))
 
 
-# ---- 预测: type a test day and see the model's open next to the real one, or next for the day after the CSV --------
+# %% 预测: type a test day and see the model's open next to the real one, or next for the day after the CSV
 def ask(prompt, is_valid, expected):
     """input(prompt), stripped and in lower case, until is_valid(answer). End of input or Ctrl-C ends calmly."""
     with contextlib.suppress(EOFError, KeyboardInterrupt):
