@@ -1,7 +1,9 @@
-"""p37_tushare.py: the lecture's download works today, and a failed or bad one never costs the CSV you have.
+"""p37_tushare.py: the lecture's download works today, a failed or bad one never costs the CSV you have, and one
+that changes the CSV keeps the file it replaced.
 
 No stock data server is reachable from here: tests/tushare_stub.py fakes the network below tushare (urllib's
 urlopen, requests' HTTP adapter) with answers in each service's real format, so tushare's own parsing runs."""
+import datetime
 import os
 import re
 import signal
@@ -98,13 +100,18 @@ def read_lecture_csv(path, expected):
     return written
 
 
-def assert_success(result, project, source, folder=''):
+def assert_success(result, project, source, folder='', changed=True):
     """Success, with the CSV and the figure named as the user can open them from `folder` (relative to the
-    project's folder, or absolute)."""
+    project's folder, or absolute). changed=False: the CSV already held exactly this download."""
     assert result.returncode == 0, result.stderr
     assert result.stderr == ''  # no warnings, no tushare chatter
     assert source in result.stdout
-    assert f'wrote 2426 trading days, 2010-04-26 .. 2020-04-24, to {os.path.join(folder, CSV)}' in result.stdout
+    days, csv = '2426 trading days, 2010-04-26 .. 2020-04-24', os.path.join(folder, CSV)
+    if changed:
+        assert f'wrote {days}, to {csv}\n' in result.stdout
+    else:
+        assert f'{csv} already holds exactly this download ({days}): left as it was\n' in result.stdout
+        assert 'wrote' not in result.stdout and 'kept' not in result.stdout
     assert f'figure saved to {os.path.join(folder, FIGURE)}\n' in result.stdout
     assert '本接口即将停止更新' not in result.stdout
     assert_png(project.path / FIGURE)
@@ -135,7 +142,7 @@ def test_legacy_get_k_data_reproduces_the_shipped_file_from_any_folder(project, 
 
 def test_paths_in_messages_open_from_the_folder_the_user_is_in(project):
     result = run_p37(project, cwd=project.path.parent)
-    assert_success(result, project, "the lecture's ts.get_k_data", folder=project.path.name)  # inside: relative
+    assert_success(result, project, "the lecture's ts.get_k_data", folder=project.path.name, changed=False)  # inside
     older = plant_older_csv(project)
     result = run_p37(project, stub='empty', cwd=project.path / 'data')
     assert one_line_error(result).endswith('; SH600519.csv was left unchanged.')  # data/ is where the user is
@@ -148,7 +155,7 @@ def test_a_stale_display_saves_the_figure_without_a_backend_warning(project):
     if Path('/tmp/.X11-unix/X99').exists():
         pytest.skip('this machine has an X server on :99')
     result = run_p37(project, show=True, env={'DISPLAY': ':99'}, timeout=120)  # a window would block past this
-    assert_success(result, project, "the lecture's ts.get_k_data")
+    assert_success(result, project, "the lecture's ts.get_k_data", changed=False)
 
 
 def test_ctrl_c_while_downloading_is_one_line_and_keeps_the_csv(project):
@@ -190,8 +197,65 @@ def test_code_start_end_out_choose_what_is_downloaded_and_where(project):
     shipped = pd.read_csv(SHIPPED)
     expected = shipped[shipped['date'] >= '2018-06-01']
     assert list(read_lecture_csv(project.path / 'data' / 'recent.csv', expected)['open']) == list(expected['open'])
-    assert f'wrote {len(expected)} trading days, 2018-06-01 .. 2020-04-24, to data/recent.csv' in result.stdout
+    assert f'wrote {len(expected)} trading days, 2018-06-01 .. 2020-04-24, to data/recent.csv\n' in result.stdout
     assert (project.path / CSV).read_bytes() == older
+    assert sorted(os.listdir(project.path / 'data')) == ['SH600519.csv', 'recent.csv']  # a new file: nothing to keep
+    assert 'kept' not in result.stdout
+
+
+# ---- a download that changes the CSV keeps the file it replaced (前复权 prices change with every dividend) ------------
+KEPT_LINE = re.compile(r'^kept the file it replaced as (\S+); to go back, copy it over (\S+)$', re.MULTILINE)
+
+
+def data_files(project):
+    return sorted(os.listdir(project.path / 'data'))
+
+
+def kept_file(result, folder, csv=CSV):
+    """The file the console says it kept, as a Path from `folder` (where the user ran p37), after checking that the
+    line names it beside `csv` (the CSV as the console names it) under a name that says what it is, and says to copy
+    it over `csv` to go back."""
+    assert result.returncode == 0, result.stderr
+    lines = KEPT_LINE.findall(result.stdout)
+    assert len(lines) == 1, result.stdout
+    kept, back_over = lines[0]
+    assert back_over == csv
+    assert re.fullmatch(re.escape(csv[:-4]) + r'\.before-download-\d{4}-\d\d-\d\d(-\d+)?\.csv', kept), kept
+    return folder / kept
+
+
+def test_an_identical_download_keeps_nothing_and_leaves_the_file_alone(project):
+    before = (project.path / CSV).stat().st_mtime_ns
+    result = run_p37(project)  # the stub answers the shipped data: the CSV already holds it, byte for byte
+    assert_success(result, project, "the lecture's ts.get_k_data", changed=False)
+    assert data_files(project) == ['SH600519.csv']
+    assert (project.path / CSV).read_bytes() == SHIPPED.read_bytes()
+    assert (project.path / CSV).stat().st_mtime_ns == before  # not even rewritten with the same bytes
+
+
+def test_a_changing_download_keeps_the_replaced_file_and_never_overwrites_a_kept_one(project):
+    user = project.path.parent  # the user runs p37 from the folder above: every named path must open from there
+    shipped, today = SHIPPED.read_bytes(), datetime.date.today().isoformat()
+    result = run_p37(project, stub='new-dividend', cwd=user)
+    assert_success(result, project, "the lecture's ts.get_k_data", folder=project.path.name)
+    first = kept_file(result, user, os.path.join(project.path.name, CSV))
+    assert first.read_bytes() == shipped  # the lecture's file, byte for byte
+    assert first.parent == project.path / 'data' and data_files(project) == [first.name, 'SH600519.csv']
+    downloaded = pd.read_csv(project.path / CSV)
+    assert list(downloaded['open']) == [round(price * 0.98, 3) for price in pd.read_csv(SHIPPED)['open']]
+    dividend = (project.path / CSV).read_bytes()
+
+    result = run_p37(project, stub='new-dividend', cwd=user)  # the same answer again: nothing more to keep
+    assert 'left as it was' in result.stdout and not KEPT_LINE.search(result.stdout), result.stdout
+    assert data_files(project) == [first.name, 'SH600519.csv'] and (project.path / CSV).read_bytes() == dividend
+
+    result = run_p37(project, stub='ok')  # the shipped prices once more: a second change, a second kept file
+    second = kept_file(result, project.path)
+    assert second.read_bytes() == dividend and first.read_bytes() == shipped  # the first kept file untouched
+    assert data_files(project) == sorted([first.name, second.name, 'SH600519.csv'])
+    if today in first.name and today in second.name:  # (unless midnight passed between the runs)
+        assert second.name == first.name.replace('.csv', '-2.csv')
+    assert (project.path / CSV).read_bytes() == shipped
 
 
 def persistence_mae(csv):
@@ -262,17 +326,55 @@ def test_a_bad_answer_is_refused_and_the_csv_kept(project, token, stub):
     assert BAD_ANSWERS[stub] in assert_refused(result, project, older)
 
 
-def test_a_failure_in_the_middle_of_writing_leaves_the_old_csv_whole(project):
+@pytest.mark.parametrize('dates', [(), ('--start', '2018-06-01')], ids=['new-csv-too-big', 'kept-copy-too-big'])
+def test_a_full_disk_is_one_line_and_leaves_the_old_csv_whole(project, dates):
+    """A file may not grow past 50 kB, as on a full disk. The new CSV is 130 kB, or 25 kB from 2018-06-01 on: then
+    the copy of the 128 kB CSV it replaces is the one that fails. Neither copy nor temporary file stays behind."""
     older = plant_older_csv(project)
-    result = run_p37(project, max_file_bytes=50_000)  # the new CSV is 130 kB: the disk "fills up" part way
+    result = run_p37(project, *dates, max_file_bytes=50_000)
     assert 'could not write data/SH600519.csv (File too large)' in assert_refused(result, project, older)
+
+
+def assert_traceback(result, project, older, error):
+    """An error p37 does not expect: Python's traceback, ending with the error; the CSV untouched, nothing beside it."""
+    assert result.returncode != 0
+    assert result.stderr.startswith('Traceback (most recent call last):'), result.stderr
+    assert result.stderr.splitlines()[-1].startswith(error), result.stderr
+    assert 'free some' not in result.stderr.lower() and 'Check the network' not in result.stderr
+    assert (project.path / CSV).read_bytes() == older and data_files(project) == ['SH600519.csv']
+
+
+@pytest.mark.parametrize('where, injected, error', [
+    ('    if not token:  # (tushare prints', '    1 / 0\n', 'ZeroDivisionError: division by zero'),  # in the thread
+    ('        os.replace(partial, path)',  # the new CSV and the copy of the old one are written: a network drive fails
+     "        raise OSError(errno.EIO, 'Input/output error')\n", 'OSError: [Errno 5] Input/output error'),
+], ids=['ZeroDivisionError-downloading', 'OSError-EIO-saving'])
+def test_an_unexpected_error_keeps_its_traceback(project, where, injected, error):
+    source = (ROOT / SCRIPT).read_text(encoding='utf-8')
+    assert source.count(where) == 1
+    (project.path / SCRIPT).write_text(source.replace(where, injected + where), encoding='utf-8')  # run uses it
+    older = plant_older_csv(project)
+    assert_traceback(run_p37(project), project, older, error)
+
+
+def test_a_broken_pipe_keeps_its_traceback_and_is_not_called_a_full_disk(project):
+    """p37 | head -0: the reader is gone before p37 prints. An OSError, but neither disk nor permission."""
+    older = plant_older_csv(project)
+    command, env = project.command(SCRIPT, '--no-show', env=p37_env(project))
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    child = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=write_end, stderr=subprocess.PIPE, text=True,
+                           cwd=project.path, env=env, timeout=120)
+    os.close(write_end)
+    assert_traceback(child, project, older, 'BrokenPipeError: [Errno 32] Broken pipe')
 
 
 @pytest.mark.parametrize('flag, value, complaint', [
     ('--start', '2010-13-01', "'2010-13-01' is not a date like 2010-04-26"),
     ('--end', '2009-01-01', '--start 2010-04-26 is after --end 2009-01-01'),
     ('--code', '60051', "'60051' is not a six-digit stock code"),
-    ('--timeout', 'soon', "'soon' is not a number of seconds"),
+    ('--timeout', 'soon', "argument --timeout: invalid float value: 'soon'"),
+    ('--timeout', '0', '--timeout 0 is not a number of seconds between 0 and 600'),
 ])
 def test_a_bad_flag_value_is_one_line(project, flag, value, complaint):
     result = run_p37(project, flag, value)

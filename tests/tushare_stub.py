@@ -19,7 +19,8 @@ Environment of the subprocess:
   TUSHARE_STUB        what the servers answer: ok (default), empty, truncated, text-price, missing-price,
                       few-days, one-request-lost (the connection is reset for get_k_data's 2014-2015 request and
                       for Pro's adj_factor), hang (no answer: wait out the client's timeout, then time out, as when
-                      packets drop)
+                      packets drop), new-dividend (every price 2% lower, to 3 decimals, as 前复权 prices become
+                      after one more dividend: a download that differs from the shipped CSV)
   TUSHARE_STUB_TOKEN  the token the Pro server accepts; any other gets its real "wrong token" answer
   TUSHARE_STUB_LOG    a file to which each request appends one line: `legacy <_var> <param>` or `pro <api_name>`
 """
@@ -72,6 +73,8 @@ def market():
         return []
     if mode == 'few-days':
         return [row for row in rows if row[0] >= '2020-01-01']
+    if mode == 'new-dividend':
+        return [[day] + [f'{float(price) * 0.98:.3f}' for price in prices] + [volume] for day, *prices, volume in rows]
     if mode in ('text-price', 'missing-price'):
         rows[1000][1] = 'abc' if mode == 'text-price' else None
     return rows
