@@ -1,6 +1,5 @@
-"""p56_GRU_stock.py: GRU 实现股票预测 (lecture 6, GRU 股票预测, 图 2.3.2-2.3.5). p38 with its SimpleRNN layers replaced
-by GRU, the LSTM 变体 that 将LSTM中遗忘门与输入门合二为一为更新门 z_t; its 重置门 r_t lets h_{t-1} into the 候选隐藏层 h̃_t.
-Two GRU (80 and 100 记忆体), Dropout, Dense(1); 60 days' opens predict the 61st, scored as in p38, baseline beside.
+"""p56_GRU_stock.py: GRU 实现股票预测 (lecture 6, 图 2.3.2-2.3.5): p38 with two GRU layers (80, 100 记忆体) instead of
+SimpleRNN; GRU 将LSTM中遗忘门与输入门合二为一为更新门 z_t, and its 重置门 r_t lets h_{t-1} into the 候选隐藏层 h̃_t.
     python p56_GRU_stock.py [--epochs N] [--fresh] [--no-show] [--explain]    (or cell by cell in an editor)"""
 # %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
 import argparse, contextlib, errno, itertools, os, re, sys, tempfile, h5py  # tools for the lines before step 1
@@ -62,9 +61,7 @@ def shown(path):
 
 
 def read_stock_csv(path):
-    """pd.read_csv(path), checked: the lecture's layout (B 列 date, C 列 open), dates rising, every open a positive
-    number, and enough days (the last 300 to test, 60 and one more before them to train). A file re-saved by Excel or
-    WPS (dates like 2010/4/26, a BOM, CRLF line ends) reads like the original. Anything else: one line, exit 1."""
+    """pd.read_csv, checked: B 列 date, C 列 open, rising dates, opens > 0, 361 days or more (Excel/WPS copies too)."""
     def fail(problem):
         sys.exit(f'{parser.prog}: {shown(path)}: {problem}; nothing was trained or written')
     try:
@@ -74,37 +71,29 @@ def read_stock_csv(path):
     except (OSError, ValueError) as error:  # a folder, no permission, not a CSV at all
         fail(f'cannot be read as a CSV ({type(error).__name__}: {" ".join(str(error).split())})')
     if list(maotai.columns[1:3]) != ['date', 'open']:
-        fail(f"no open column in C 列 (its columns are {', '.join(map(str, maotai.columns))}; "
-             f'p37_tushare.py writes ,date,open,close,high,low,volume,code)')
+        fail(f"no open column in C 列 (its columns are {', '.join(map(str, maotai.columns))}; p37 writes ,date,open,...)")
     dates = pd.to_datetime(maotai['date'].astype(str).str.replace('/', '-'), format='%Y-%m-%d', errors='coerce')
     opens = pd.to_numeric(maotai['open'], errors='coerce')
     for column, bad, expected in (('date', dates.isna() | (dates <= dates.shift()), 'a date later than the line above'),
                                   ('open', ~np.isfinite(opens) | (opens <= 0), 'a positive number')):
-        if bad.any():
-            row = int(bad.to_numpy().argmax())
-            fail(f'line {row + 2}: {column} is {str(maotai[column].iloc[row])!r}, not {expected}')
+        if bad.any():  # name the first bad line (the header is line 1, row 0 is line 2)
+            fail(f'line {bad.idxmax() + 2}: {column} is {str(maotai[column][bad.idxmax()])!r}, not {expected}')
     if len(maotai) < 300 + 60 + 1:
-        fail(f'only {len(maotai)} trading days; at least {300 + 60 + 1} are needed (the last 300 to test, and before '
-             f'them 60 days and the one after to train)')
-    maotai['date'], maotai['open'] = dates, opens
-    return maotai
+        fail(f'only {len(maotai)} trading days; at least {300 + 60 + 1} are needed (the last 300 to test, 60 + 1 to train)')
+    return maotai.assign(date=dates, open=opens)
 
 
 maotai = read_stock_csv('./data/SH600519.csv')  # 读取股票文件 (pd.read_csv, checked); the lecture's 2426 is len(maotai)
-
 training_set = maotai.iloc[0:len(maotai) - 300, 2:3].values  # 前(2426-300=2126)天的开盘价作为训练集, 表格从0开始计数, 2:3 是提取(2:3)列, 前闭后开, 故提取出C列开盘价
 test_set = maotai.iloc[len(maotai) - 300:, 2:3].values  # 后300天的开盘价作为测试集
-
 # 归一化
 sc = MinMaxScaler(feature_range=(0, 1))  # 定义归一化: 归一化到(0, 1)之间
 training_set_scaled = sc.fit_transform(training_set)  # 求得训练集的最大值, 最小值这些训练集固有的属性, 并在训练集上进行归一化
 test_set = sc.transform(test_set)  # 利用训练集的属性对测试集进行归一化
-
 x_train = []
 y_train = []
 x_test = []
 y_test = []
-
 # 训练集: csv表格中前2426-300=2126天数据
 # 利用for循环, 遍历整个训练集, 提取训练集中连续60天的开盘价作为输入特征x_train, 第61天的数据作为标签, for循环共构建2426-300-60=2066组数据
 for i in range(60, len(training_set_scaled)):
@@ -119,7 +108,6 @@ tf.random.set_seed(7)
 tf.keras.utils.set_random_seed(7)  # Keras 3 seeds its initial weights from Python's random too: seed all three
 # 将训练集由list格式变为array格式
 x_train, y_train = np.array(x_train), np.array(y_train)
-
 # 使x_train符合RNN输入要求: [送入样本数, 循环核时间展开步数, 每个时间步输入特征个数]
 # 此处整个数据集送入, 送入样本数为x_train.shape[0]即2066组数据; 输入60个开盘价, 预测出第61天的开盘价, 循环核时间展开步数为60; 每个时间步送入的特征是某一天的开盘价, 只有1个数据, 故每个时间步输入特征个数为1
 x_train = np.reshape(x_train, (x_train.shape[0], 60, 1))
@@ -174,7 +162,7 @@ def load_checkpoint(path, monitor):
     except Exception as error:
         model.set_weights(untrained)
         if args.epochs == 0:  # nothing to use: rename nothing, say how to make a checkpoint
-            sys.exit(f'{parser.prog}: --epochs 0 cannot load {shown(path)} ({type(error).__name__}); make one first: python {parser.prog}')
+            sys.exit(f'--epochs 0 cannot load {shown(path)} ({type(error).__name__}); make one first: python {parser.prog}')
         aside = next(f'{path}.unloadable{n}' for n in itertools.count(1) if not os.path.exists(f'{path}.unloadable{n}'))
         os.replace(path, aside)
         print(f'cannot load {shown(path)} ({type(error).__name__}); kept it as {shown(aside)}, training from scratch')
@@ -196,8 +184,7 @@ if os.path.exists(checkpoint_save_path) or args.epochs == 0:
 cp_callback = tf.keras.callbacks.ModelCheckpoint(filepath=checkpoint_save_path.replace('.weights', '.saving.weights'),
                                                  save_weights_only=True, save_best_only=True, monitor='val_loss',
                                                  initial_value_threshold=saved_val_loss)  # a worse run keeps the file
-history = model.fit(x_train, y_train, batch_size=64, epochs=args.epochs, validation_data=(x_test, y_test),
-                    validation_freq=1,  # Ctrl-C: errors_as_sentences
+history = model.fit(x_train, y_train, batch_size=64, epochs=args.epochs, validation_data=(x_test, y_test), validation_freq=1,
                     callbacks=[cp_callback, tf.keras.callbacks.LambdaCallback(on_epoch_end=stamp_and_rename)])
 if args.epochs > 0:  # --epochs 0 trained nothing: the load line above said which weights these are
     print(f'saved the best weights (val_loss {cp_callback.best:.6f}) to {shown(checkpoint_save_path)}'
@@ -218,20 +205,19 @@ file.close()
 
 # %% loss 可视化 (--epochs 0 trained nothing, so there is no curve to draw)
 def save_and_show(figure_name, dpi=200):
-    """Always save the figure under figures/ (1280 px wide from the default 6.4 in, for a projector); show it as well
-    where there is a screen and no --no-show is given."""
+    """Save the figure under figures/ (dpi 200: 1280 px wide, for a projector); show it where there is a screen."""
     os.makedirs('./figures', exist_ok=True)
     plt.savefig('./figures/' + figure_name, dpi=dpi)
     print('figure saved to', shown('./figures/' + figure_name))
     if not args.no_show and plt.get_backend().lower() != 'agg':  # no screen (or a stale DISPLAY): matplotlib chose agg
         plt.show()
+    plt.close()  # the next plt.plot starts a new figure, as after the lecture's plt.show()
 
 
 if history.history:
     loss = history.history['loss']
     val_loss = history.history['val_loss']
     epochs = range(1, len(loss) + 1)  # epochs counted from 1, as on the console
-
     plt.plot(epochs, loss, label='Training Loss')
     plt.plot(epochs, val_loss, label='Validation Loss')
     plt.title('Training and Validation Loss')
@@ -246,7 +232,6 @@ predicted_stock_price = sc.inverse_transform(predicted_stock_price)
 # 对真实数据还原---从(0, 1)反归一化到原始范围
 real_stock_price = sc.inverse_transform(test_set[60:])
 # 画出真实数据和预测数据的对比曲线
-plt.figure()  # a new figure: without a window, plt.show() closed none
 plt.plot(real_stock_price, color='red', label='MaoTai Stock Price')
 plt.plot(predicted_stock_price, color='blue', label='Predicted MaoTai Stock Price')
 plt.title('MaoTai Stock Price Prediction')
@@ -285,6 +270,48 @@ def ask(prompt, is_valid, expected):
     sys.exit(0)
 
 
+def explain(day, predicted_open):
+    """model.predict's forward pass on the 60 opens before `day`, in NumPy: layer 2's unit #j printed, all drawn."""
+    row = len(maotai) if day == 'next' else len(maotai) - len(test_days) + test_days.index(day)  # day 61's row
+    opens, days = maotai['open'].iloc[row - 60:row + 1], list(maotai['date'].iloc[row - 60:row].dt.strftime('%Y-%m-%d'))
+    weights, xs = [v.astype(np.float64) for v in model.get_weights()], sc.transform(opens.values[:60, None])
+    for kernel, recurrent_kernel, bias in (weights[0:3], weights[3:6]):  # 第二层的输入 x_t 就是第一层的输出 h_t
+        h, steps = np.zeros(len(recurrent_kernel)), []  # h_0 = 0
+        for x in xs:  # Keras 3 keeps z, r, h̃ side by side; bias row 0 goes with x_t, row 1 with h_t-1
+            x_z, x_r, x_h = np.split(x @ kernel + bias[0], 3)
+            h_z, h_r, h_h = np.split(h @ recurrent_kernel + bias[1], 3)
+            a_z, a_r = -(x_z + h_z), x_r + h_r  # the lecture's z_t is Keras' 1 - z_t = σ(-(Keras' sum))
+            z, r = 1 / (1 + np.exp(-np.array([a_z, a_r])))  # σ, the sigmoid
+            a_h = x_h + r * h_h  # Keras' reset_after=True: r_t scales U_h·h_t-1 + b_hh (lecture: W·[r_t*h_t-1, x_t])
+            h = (1 - z) * h + z * np.tanh(a_h)
+            steps.append([a_z, a_r, a_h, z, r, np.tanh(a_h), h])
+        s = dict(zip(['a_z', 'a_r', 'a_h', 'z', 'r', 'h̃', 'h'], np.array(steps).transpose(1, 0, 2)))
+        xs = s['h']  # this layer's h_1..h_60
+    w, y = weights[6][:, 0], xs[59] @ weights[6][:, 0] + weights[7][0]
+    assert abs(sc.inverse_transform([[y]])[0, 0] - predicted_open) < 0.01, 'this must be what model.predict computed'
+    j = np.abs(w * xs[59]).argmax()
+    v = {name: values[59, j] for name, values in s.items()}  # unit j at t=60
+    print(f'explain {day}: 第 2 层 GRU, 记忆体 #{j} (对预测贡献最大: w_{j}·h_60,{j} = {w[j] * v["h"]:.2f}), t=60 是 {days[59]}\n'
+          f'  z_60 = σ(W_z·[h_59, x_60] + b_z) = σ({v["a_z"]:.2f}) = {v["z"]:.2f}\n'
+          f'  r_60 = σ(W_r·[h_59, x_60] + b_r) = σ({v["a_r"]:.2f}) = {v["r"]:.2f}\n'
+          f'  h̃_60 = tanh(W_h·x_60 + b_xh + r_60*(U_h·h_59 + b_hh)) = tanh({v["a_h"]:.2f}) = {v["h̃"]:.2f}\n'
+          f'  h_60 = (1-z_60)*h_59 + z_60*h̃_60 = (1-{v["z"]:.2f})*{xs[58, j]:.2f} + {v["z"]:.2f}*{v["h̃"]:.2f} = {v["h"]:.2f}\n'
+          f'  y = h_60·w + b = {y:.4f}, 反归一化: {predicted_open:.2f}')
+    for g, name in (('z', '更新门'), ('r', '重置门')):
+        print(f'  {g} {name}: 均值 {s[g].mean():.2f}, <0.1 占 {np.mean(s[g] < 0.1):.1%}, >0.9 占 {np.mean(s[g] > 0.9):.1%}')
+    figure, axes = plt.subplot_mosaic('PPP;zrh', figsize=(9.6, 5.4), height_ratios=[2, 3], layout='constrained')
+    axes['P'].plot(range(1, len(opens) + 1), opens, 'r.-', [60, 61], [opens.iloc[59], predicted_open], 'bo--', ms=8)
+    axes['P'].set(title=f'GRU, {day}: opens (red), predicted {predicted_open:.2f} (blue); below: layer 2 by w_j·h_60,j',
+                  xticks=[1, 21, 41, 61], xticklabels=[*days[::20], day])
+    order = list(np.argsort(-w * xs[59]))  # layer 2's units, from raising y the most (top) to lowering it the most
+    for g, title, colours, low in (('z', "z: update gate (lecture's)", 'viridis', 0), ('r', 'r: reset gate', 'viridis', 0),
+                                   ('h', 'h: memory', 'RdBu_r', -1)):
+        image = axes[g].imshow(s[g][:, order].T, colours, vmin=low, vmax=1, aspect='auto')
+        figure.colorbar(image, ax=axes[g], label=title)
+        axes[g].set(xticks=[0, 29, 59], xticklabels=['t=1', 30, 60], yticks=[order.index(j)], yticklabels=[f'#{j} →'])
+    save_and_show(f'p56_GRU_stock_explain_{day}.png')
+
+
 test_days = list(maotai['date'].iloc[-len(real_stock_price):].dt.strftime('%Y-%m-%d'))  # the days with a prediction
 date_help = f'please type a trading day from {test_days[0]} to {test_days[-1]} (YYYY-MM-DD), or next'
 preNum = int(ask("input the number of test days:", str.isdecimal, 'please type a whole number, 0 or more'))
@@ -297,5 +324,7 @@ for i in range(preNum):
     else:
         j = test_days.index(day)
         print(f'{day} -> predicted open {predicted_stock_price[j, 0]:.2f}, real open {real_stock_price[j, 0]:.2f}')
+    if args.explain:  # the 循环计算过程 behind the open just printed
+        explain(day, next_open if day == 'next' else predicted_stock_price[j, 0])
 if preNum == 0 and not sys.stdin.isatty():
     print()  # piped input is not echoed: end the prompt's line
