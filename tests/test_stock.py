@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import METRIC_LABELS as LABELS, assert_png, checkpoint_layers, persistence, read_weights_txt, stamp
+from conftest import METRIC_LABELS as LABELS, Project, assert_png, checkpoint_layers, persistence, read_weights_txt, stamp
 
 SCRIPTS = {'p38_rnn_stock.py': 'rnn_stock', 'p47_LSTM_stock.py': 'LSTM_stock', 'p56_GRU_stock.py': 'GRU_stock'}
 QUICK = ('--epochs', '1', '--no-show')
@@ -82,6 +82,11 @@ def dense5_checkpoint(path):
     with h5py.File(path, 'w') as file:
         file['layers/dense/vars/0'] = np.zeros((3, 5), np.float32)
         file['layers/dense/vars/1'] = np.zeros(5, np.float32)
+
+
+def garbage_checkpoint(path):
+    """A damaged checkpoint: not an HDF5 file at all."""
+    path.write_bytes(b'not an HDF5 file')
 
 
 def p38s_checkpoint(path):
@@ -161,13 +166,13 @@ def day_answer(day, real):
 def test_help_lists_the_flags(project, script):
     result = project.run(script, '--help')
     assert result.returncode == 0
-    for flag in ('--epochs', '--fresh', '--no-show', 'lecture: 50'):
+    for flag in ('--epochs', '--fresh', '--no-show', '--explain', 'lecture: 50', '0: use the checkpoint'):
         assert flag in result.stdout
 
 
 @pytest.mark.parametrize('script', SCRIPTS)
-@pytest.mark.parametrize('args, value', [(('--epochs', '0'), "'0'"), (('--epochs', 'many'), "'many'"),
-                                         (('--bogus',), '--bogus')])
+@pytest.mark.parametrize('args, value', [(('--epochs', '-1'), "'-1'"), (('--epochs', 'many'), "'many'"),
+                                         (('--bogus',), '--bogus'), (('--epochs', '0', '--fresh'), '--fresh')])
 def test_a_bad_flag_is_one_line(project, script, args, value):
     result = project.run(script, *args)
     assert result.returncode != 0 and result.stdout == ''
@@ -175,15 +180,26 @@ def test_a_bad_flag_is_one_line(project, script, args, value):
 
 
 # ---------------------------------------------------------------- p38: the whole battery
-def test_p38_quick_run_from_another_folder(project):
+BAD_DATES = ['garbage', '2020-02-30', '2020-03-07', '2019-01-02', '2020-04-27']  # impossible, Saturday, outside
+
+
+@pytest.fixture(scope='module')
+def p38_quick(tmp_path_factory):
+    """One quick p38 run (one epoch) from another folder, typing bad counts and dates, a test day and next: the
+    project, that folder and the run, shared by the tests that read them (one training instead of two)."""
+    project = Project(tmp_path_factory.mktemp('p38_quick'))
+    elsewhere = project.path / 'elsewhere'
+    elsewhere.mkdir()
+    stdin = '\n'.join(['-1', 'two', '3', *BAD_DATES, ' 2020-03-02 ', 'NEXT']) + '\n'
+    return project, elsewhere, project.run('p38_rnn_stock.py', *QUICK, stdin=stdin, cwd=elsewhere)
+
+
+def test_p38_quick_run_from_another_folder(p38_quick):
     """Counts, metrics, figures, weights.txt, absolute paths in messages, and the date prompt: bad counts and bad dates
     ask again without using up the count; a test day answers with the real open; next forecasts the day after the last
     row; EOF ends it."""
-    elsewhere = project.path / 'elsewhere'
-    elsewhere.mkdir()
-    bad_dates = ['garbage', '2020-02-30', '2020-03-07', '2019-01-02', '2020-04-27']  # impossible, Saturday, outside
-    stdin = '\n'.join(['-1', 'two', '3', *bad_dates, ' 2020-03-02 ', 'NEXT']) + '\n'
-    result = project.run('p38_rnn_stock.py', *QUICK, stdin=stdin, cwd=elsewhere)
+    project, elsewhere, result = p38_quick
+    bad_dates = BAD_DATES
     assert_ran(result)
     out = result.stdout
     assert '2066 training samples, 240 test samples' in out
@@ -274,6 +290,64 @@ def test_p38_damaged_checkpoint_is_kept_aside(project):
     assert aside(checkpoint, 2).read_bytes() == b'not an HDF5 file'
     assert earlier.read_bytes() == b'kept aside by an earlier run'
     assert saved_val_loss(result.stdout) == printed_stamp(checkpoint)  # a new, readable checkpoint
+
+
+# ---------------------------------------------------------------- --epochs 0: the classroom's 断点续训
+def test_epochs_0_answers_from_the_saved_checkpoint_without_training(p38_quick, project):
+    """After a one-epoch run, --epochs 0 in a fresh copy holding only that checkpoint: the lecture's load line, no
+    training, the same weights.txt, the same open for the same day, the prediction figure but no loss figure (there is
+    no history), and the checkpoint untouched."""
+    trained_project, _, trained = p38_quick
+    checkpoint = project.checkpoint('rnn_stock')
+    checkpoint.write_bytes(trained_project.checkpoint('rnn_stock').read_bytes())
+    saved = checkpoint.read_bytes()
+    result = project.run('p38_rnn_stock.py', '--epochs', '0', '--no-show', stdin='1\n2020-03-02\n')
+    assert result.returncode == 0 and result.stderr == '', result.stderr[-3000:]
+    out = result.stdout
+    assert f'{LOAD_LINE}\ncheckpoint/rnn_stock.weights.h5: val_loss {printed_stamp(checkpoint)}\n' in out
+    assert 'Epoch' not in out and ' - val_loss: ' not in out and progress_bars(out) == 0, out[-3000:]
+    assert 'saved the best weights' not in out and 'did not beat' not in out
+    assert (project.path / 'weights.txt').read_text() == (trained_project.path / 'weights.txt').read_text()
+    assert sorted(path.name for path in (project.path / 'figures').iterdir()) == ['p38_rnn_stock_prediction.png']
+    assert 'figure saved to figures/p38_rnn_stock_prediction.png\n' in out and '_loss.png' not in out
+    assert_png(project.path / 'figures' / 'p38_rnn_stock_prediction.png')
+    assert printed_metrics(out) == printed_metrics(trained.stdout)  # one epoch: the saved weights are the last ones
+    answer = re.search(day_answer('2020-03-02', 1050.11), out)
+    assert answer and answer.group(0) in trained.stdout, (answer, out[-500:])
+    assert sorted(path.name for path in (project.path / 'checkpoint').iterdir()) == ['rnn_stock.weights.h5']
+    assert checkpoint.read_bytes() == saved
+
+
+@pytest.mark.parametrize('script, plant, error', [
+    ('p38_rnn_stock.py', None, 'FileNotFoundError'),
+    ('p47_LSTM_stock.py', garbage_checkpoint, 'OSError'),
+    ('p56_GRU_stock.py', p38s_checkpoint, 'ValueError'),  # stamped, but another model's
+], ids=['none', 'damaged', "another model's"])
+def test_epochs_0_without_a_loadable_checkpoint_is_one_line_and_changes_nothing(project, script, plant, error):
+    """No checkpoint, or one that cannot be loaded: one line saying what to run first, a non-zero exit, no training,
+    nothing written, and the file neither renamed nor changed (a training run would have set it aside)."""
+    checkpoint = project.checkpoint(SCRIPTS[script])
+    if plant:
+        plant(checkpoint)
+    before = {path.name: path.read_bytes() for path in (project.path / 'checkpoint').iterdir()}
+    result = project.run(script, '--epochs', '0', '--no-show', stdin='1\n2020-03-02\n')
+    assert result.returncode != 0
+    assert result.stderr == (f'--epochs 0 cannot load checkpoint/{checkpoint.name} ({error}); '
+                             f'make one first: python {script}\n'), result.stderr[-3000:]
+    assert 'Epoch' not in result.stdout and LOAD_LINE not in result.stdout and COUNT_PROMPT not in result.stdout
+    assert {path.name: path.read_bytes() for path in (project.path / 'checkpoint').iterdir()} == before
+    assert not (project.path / 'weights.txt').exists() and not (project.path / 'figures').exists()
+
+
+def test_epochs_0_with_fresh_is_refused_before_anything(project):
+    """--epochs 0 uses the saved checkpoint, --fresh ignores it: a flag error, before TensorFlow is even imported."""
+    checkpoint = project.checkpoint('LSTM_stock')
+    garbage_checkpoint(checkpoint)
+    result = project.run('p47_LSTM_stock.py', '--epochs', '0', '--fresh')
+    assert result.returncode != 0 and result.stdout == ''
+    assert len(result.stderr.strip().splitlines()) == 1 and '--fresh' in result.stderr, result.stderr
+    assert [path.name for path in (project.path / 'checkpoint').iterdir()] == ['LSTM_stock.weights.h5']
+    assert checkpoint.read_bytes() == b'not an HDF5 file' and not (project.path / 'weights.txt').exists()
 
 
 def excel_resaved(project):
