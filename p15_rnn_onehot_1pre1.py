@@ -1,13 +1,27 @@
 """p15_rnn_onehot_1pre1.py: 字母预测 1pre1, 独热编码 (lecture 6, 实践: 字母预测 1pre1, 图 1.2.9-1.2.13).
 A 循环核 with 3 记忆体 (SimpleRNN) and a Dense softmax learn a->b, b->c, c->d, d->e, e->a; then type letters.
-    python p15_rnn_onehot_1pre1.py [--epochs N] [--fresh] [--no-show] [--explain]    (or cell by cell in an editor)"""
+    python p15_rnn_onehot_1pre1.py [--epochs N] [--fresh] [--no-show] [--explain]  (or cell by cell in an editor)"""
 # %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
-import argparse, contextlib, errno, itertools, os, re, sys, tempfile, h5py  # tools for the lines before step 1
+import argparse, contextlib, errno, itertools, os, re, sys, tempfile, warnings, h5py  # for the flags and the helpers
 
 
 def flag_error(message):
     """A bad flag: one line saying what is wrong, instead of argparse's usage block."""
     sys.exit(f'{parser.prog}: {message} (see --help)')
+
+
+@contextlib.contextmanager
+def tensorflow_start_up_lines_dropped():
+    """Drop the INFO lines TensorFlow logs before it reads TF_CPP_MIN_LOG_LEVEL, and its no-GPU cuInit error."""
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+    held, real_stderr = tempfile.TemporaryFile('w+', errors='replace'), os.dup(2)
+    os.dup2(held.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(real_stderr, 2)
+        held.seek(0)
+        sys.stderr.writelines(line for line in held if not re.match(r'WARNING: All log messages|I0000 |.*cuInit', line))
 
 
 parser = argparse.ArgumentParser(prog='p15_rnn_onehot_1pre1.py', description='字母预测 1pre1 with one-hot letters')
@@ -24,21 +38,6 @@ if args.epochs == 0 and args.fresh:
 start_folder = os.getcwd()  # where the user is: the paths in messages are ones they can open from here
 if '__file__' in globals():  # python p15_...py, from any folder: the lecture's ./ paths mean the script's folder
     os.chdir(os.path.dirname(os.path.abspath(__file__)))  # (an editor's kernel has no __file__: ./ is its folder)
-
-
-@contextlib.contextmanager
-def tensorflow_start_up_lines_dropped():
-    """Drop the INFO lines TensorFlow logs before it reads TF_CPP_MIN_LOG_LEVEL, and its no-GPU cuInit error."""
-    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-    held, real_stderr = tempfile.TemporaryFile('w+', errors='replace'), os.dup(2)
-    os.dup2(held.fileno(), 2)
-    try:
-        yield
-    finally:
-        os.dup2(real_stderr, 2)
-        held.seek(0)
-        sys.stderr.writelines(line for line in held if not re.match(r'WARNING: All log messages|I0000 |.*cuInit', line))
-
 
 # %% 1. import
 import numpy as np
@@ -57,14 +56,12 @@ id_to_onehot = {0: [1., 0., 0., 0., 0.], 1: [0., 1., 0., 0., 0.], 2: [0., 0., 1.
 x_train = [id_to_onehot[w_to_id['a']], id_to_onehot[w_to_id['b']], id_to_onehot[w_to_id['c']],
            id_to_onehot[w_to_id['d']], id_to_onehot[w_to_id['e']]]
 y_train = [w_to_id['b'], w_to_id['c'], w_to_id['d'], w_to_id['e'], w_to_id['a']]
-
 np.random.seed(7)
 np.random.shuffle(x_train)
 np.random.seed(7)
 np.random.shuffle(y_train)
 tf.random.set_seed(7)
 tf.keras.utils.set_random_seed(7)  # Keras 3 seeds its initial weights from Python's random too: seed all three
-
 # 使x_train符合SimpleRNN输入要求: [送入样本数, 循环核时间展开步数, 每个时间步输入特征个数]
 # 此处整个数据集送入, 送入样本数为len(x_train); 输入1个字母出结果, 循环核时间展开步数为1; 表示为独热码有5个输入特征, 每个时间步输入特征个数为5
 x_train = np.reshape(x_train, (len(x_train), 1, 5))
@@ -92,7 +89,7 @@ def shown(path):
 def errors_as_sentences(kind, error, traceback):
     """sys.excepthook: Ctrl-C, a full disk or no permission is one line; any other error keeps its traceback."""
     if issubclass(kind, KeyboardInterrupt):  # the checkpoint is whole, for only finished files are renamed over it
-        print(f'\ninterrupted; the last saved checkpoint stays as it was: {shown(checkpoint_save_path)}', file=sys.stderr)
+        print('\ninterrupted; the last saved checkpoint stays as it was:', shown(checkpoint_save_path), file=sys.stderr)
         sys.exit(130)
     if isinstance(error, PermissionError) or getattr(error, 'errno', None) in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
         sys.exit(f'error: {error}; free some disk space or check permissions')
@@ -107,13 +104,14 @@ def load_checkpoint(path, monitor):
             saved_value = float(saved.attrs[monitor])  # stamped by stamp_and_rename when it was saved
         if not args.fresh:
             model.optimizer.build(model.trainable_variables)  # Adam's moments are in the file too
+            warnings.filterwarnings('ignore', 'Skipping variable loading')  # another model's file: one line, below
             model.load_weights(path)  # a file of another model raises ValueError, after loading what did fit
             print(f'-------------load the model-----------------\n{shown(path)}: {monitor} {saved_value:.6f}')
         return saved_value
     except Exception as error:
         model.set_weights(untrained)
         if args.epochs == 0:  # nothing to use: rename nothing, say how to make a checkpoint
-            sys.exit(f'{parser.prog}: --epochs 0 cannot load {shown(path)} ({type(error).__name__}); make one first: python {parser.prog}')
+            sys.exit(f'--epochs 0 cannot load {shown(path)} ({type(error).__name__}); make one first: python {parser.prog}')
         aside = next(f'{path}.unloadable{n}' for n in itertools.count(1) if not os.path.exists(f'{path}.unloadable{n}'))
         os.replace(path, aside)
         print(f'cannot load {shown(path)} ({type(error).__name__}); kept it as {shown(aside)}, training from scratch')
