@@ -1,22 +1,13 @@
 """p31_rnn_embedding_4pre1.py: 字母预测 4pre1, Embedding 编码, a-z (lecture 6, 实践: 字母预测 4pre1, 图 1.2.22-1.2.25).
 Embedding(26, 2), SimpleRNN(10) and Dense read 4 letters and name the next: abcd->e ... vwxy->z; then type 4 letters.
-    python p31_rnn_embedding_4pre1.py [--epochs N] [--fresh] [--no-show] [--explain]
-The lecture's code starts at step 1; the lines above it read the flags and keep the console calm."""
-import argparse, contextlib, itertools, os, re, sys, tempfile, h5py  # noqa: E401 (the lecture's imports: step 1)
-shown = lambda path, cwd=os.getcwd(): os.path.normpath(path) if os.getcwd() == cwd else os.path.abspath(path)  # noqa
-os.chdir(os.path.dirname(os.path.abspath(__file__)))  # the lecture's ./ paths mean the script's folder, from anywhere
-parser = argparse.ArgumentParser(description='字母预测 4pre1 of a-z with Embedding-coded letters (lecture 6)')
-parser.add_argument('--epochs', type=int, default=100, help='training epochs (lecture: 100)')
-parser.add_argument('--fresh', action='store_true', help='train from scratch; the saved checkpoint stays unless beaten')
-parser.add_argument('--no-show', action='store_true', help='save the figure under figures/, never open a window')
-parser.add_argument('--explain', action='store_true', help='print the 循环计算过程 behind each answer')
-parser.error = lambda message: sys.exit(f'{parser.prog}: {message} (see --help)')
-args = parser.parse_args()
-if args.epochs < 1:
-    parser.error(f"argument --epochs: '{args.epochs}' is not a whole number >= 1")
-sys.excepthook = lambda kind, error, tb: sys.exit(  # errors are sentences: one line, no traceback
-    130 if kind is KeyboardInterrupt else f'error: {error}; free some disk space or check permissions'
-    if issubclass(kind, OSError) else sys.__excepthook__(kind, error, tb) or 1)
+    python p31_rnn_embedding_4pre1.py [--epochs N] [--fresh] [--no-show] [--explain]  (or cell by cell in an editor)"""
+# %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
+import argparse, contextlib, errno, itertools, os, re, sys, tempfile, warnings, h5py  # for the flags and the helpers
+
+
+def flag_error(message):
+    """A bad flag: one line saying what is wrong, instead of argparse's usage block."""
+    sys.exit(f'{parser.prog}: {message} (see --help)')
 
 
 @contextlib.contextmanager
@@ -32,7 +23,23 @@ def tensorflow_start_up_lines_dropped():
         held.seek(0)
         sys.stderr.writelines(line for line in held if not re.match(r'WARNING: All log messages|I0000 |.*cuInit', line))
 
-# ---- 1. import -----------------------------------------------------------------------------------------------------
+
+parser = argparse.ArgumentParser(prog='p31_rnn_embedding_4pre1.py', description='字母预测 4pre1 of a-z, Embedding letters')
+parser.add_argument('--epochs', type=int, default=100, help='training epochs (lecture: 100; 0: use the checkpoint)')
+parser.add_argument('--fresh', action='store_true', help='train from scratch; the saved checkpoint stays unless beaten')
+parser.add_argument('--no-show', action='store_true', help='save the figure under figures/, never open a window')
+parser.add_argument('--explain', action='store_true', help='print the 循环计算过程 behind each answer')
+parser.error = flag_error
+args = parser.parse_args(sys.argv[1:] if os.path.basename(sys.argv[0]) == parser.prog else [])  # not a kernel's argv
+if args.epochs < 0:
+    flag_error(f"argument --epochs: '{args.epochs}' is not a whole number >= 0")
+if args.epochs == 0 and args.fresh:
+    flag_error('--epochs 0 uses the saved checkpoint and --fresh ignores it: give one or the other')
+start_folder = os.getcwd()  # where the user is: the paths in messages are ones they can open from here
+if '__file__' in globals():  # python p31_...py, from any folder: the lecture's ./ paths mean the script's folder
+    os.chdir(os.path.dirname(os.path.abspath(__file__)))  # (an editor's kernel has no __file__: ./ is its folder)
+
+# %% 1. import
 import numpy as np
 with tensorflow_start_up_lines_dropped():
     import tensorflow as tf
@@ -41,7 +48,7 @@ from tensorflow.keras.layers import Dense, SimpleRNN, Embedding
 import matplotlib.pyplot as plt
 import os
 
-# ---- 2. 训练集: 把字母用数字表示为 0 到 25, 连续 4 个数作为输入特征, 第 5 个数作为标签 -----------------------------
+# %% 2. 训练集: 把字母用数字表示为 0 到 25, 连续 4 个数作为输入特征, 第 5 个数作为标签
 input_word = "abcdefghijklmnopqrstuvwxyz"
 w_to_id = {'a': 0, 'b': 1, 'c': 2, 'd': 3, 'e': 4, 'f': 5, 'g': 6, 'h': 7, 'i': 8, 'j': 9, 'k': 10, 'l': 11, 'm': 12,
            'n': 13, 'o': 14, 'p': 15, 'q': 16, 'r': 17, 's': 18, 't': 19, 'u': 20, 'v': 21, 'w': 22, 'x': 23, 'y': 24,
@@ -63,7 +70,7 @@ tf.keras.utils.set_random_seed(7)  # Keras 3 seeds its initial weights from Pyth
 x_train = np.reshape(x_train, (len(x_train), 4))
 y_train = np.array(y_train)
 
-# ---- 3. model: Embedding 层 (26 行 2 列的可训练参数矩阵) + 具有十个记忆体的循环层 + 一层全连接 -----------------
+# %% 3. model: Embedding 层 (26 行 2 列的可训练参数矩阵) + 具有十个记忆体的循环层 + 一层全连接
 model = tf.keras.Sequential([
     tf.keras.Input(shape=(4,)),  # Keras 3 builds a model before fit only from an Input: the checkpoint can load
     Embedding(26, 2),
@@ -71,28 +78,46 @@ model = tf.keras.Sequential([
     Dense(26, activation='softmax')
 ])
 
-# ---- 4. compile ----------------------------------------------------------------------------------------------------
+# %% 4. compile
 model.compile(optimizer=tf.keras.optimizers.Adam(0.01),
               loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=False),
               metrics=['sparse_categorical_accuracy'])
 
 
+# %% 5. fit, 断点续训 (由于fit没有给出测试集, 不计算测试集准确率, 根据loss, 保存最优模型)
+def shown(path):
+    """path as the user can open it: relative from the script's folder, absolute from any other."""
+    return os.path.normpath(path) if os.getcwd() == start_folder else os.path.abspath(path)
+
+
+def errors_as_sentences(kind, error, traceback):
+    """sys.excepthook: Ctrl-C, a full disk or no permission is one line; any other error keeps its traceback."""
+    if issubclass(kind, KeyboardInterrupt):  # the checkpoint is whole, for only finished files are renamed over it
+        print('\ninterrupted; the last saved checkpoint stays as it was:', shown(checkpoint_save_path), file=sys.stderr)
+        sys.exit(130)
+    if isinstance(error, PermissionError) or getattr(error, 'errno', None) in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        sys.exit(f'error: {error}; free some disk space or check permissions')
+    sys.__excepthook__(kind, error, traceback)
+
+
 def load_checkpoint(path, monitor):
-    """断点续训, made safe: load the weights and Adam's state (not with --fresh); return the loss the file was saved
-    with, the one to beat. A file that will not load (damaged, another model's, an older version's) is renamed aside."""
+    """断点续训 made safe: load weights and Adam's state (not with --fresh), return the loss to beat; or rename aside."""
     untrained = model.get_weights()
     try:
         with h5py.File(path, 'r') as saved:
             saved_value = float(saved.attrs[monitor])  # stamped by stamp_and_rename when it was saved
         if not args.fresh:
             model.optimizer.build(model.trainable_variables)  # Adam's moments are in the file too
+            warnings.filterwarnings('ignore', 'Skipping variable loading')  # another model's file: one line, below
             model.load_weights(path)  # a file of another model raises ValueError, after loading what did fit
             print(f'-------------load the model-----------------\n{shown(path)}: {monitor} {saved_value:.6f}')
         return saved_value
     except Exception as error:
+        model.set_weights(untrained)
+        if args.epochs == 0:  # nothing to use: rename nothing, say how to make a checkpoint
+            sys.exit(f'--epochs 0 cannot load {shown(path)} ({type(error).__name__}); make one first: python {parser.prog}')
         aside = next(f'{path}.unloadable{n}' for n in itertools.count(1) if not os.path.exists(f'{path}.unloadable{n}'))
         os.replace(path, aside)
-        model.set_weights(untrained)
         print(f'cannot load {shown(path)} ({type(error).__name__}); kept it as {shown(aside)}, training from scratch')
 
 
@@ -103,27 +128,25 @@ def stamp_and_rename(epoch, logs):
             saved.attrs[cp_callback.monitor] = cp_callback.best
         os.replace(cp_callback.filepath, checkpoint_save_path)
 
-# ---- 5. fit, 断点续训 (由于fit没有给出测试集, 不计算测试集准确率, 根据loss, 保存最优模型) ---------------------------
+
+sys.excepthook = errors_as_sentences
 checkpoint_save_path = "./checkpoint/rnn_embedding_4pre1.weights.h5"  # Keras 3 names weight files .weights.h5
 saved_loss = None
-if os.path.exists(checkpoint_save_path):
+if os.path.exists(checkpoint_save_path) or args.epochs == 0:
     saved_loss = load_checkpoint(checkpoint_save_path, 'loss')  # prints the lecture's -----load the model-----
 cp_callback = tf.keras.callbacks.ModelCheckpoint(filepath=checkpoint_save_path.replace('.weights', '.saving.weights'),
                                                  save_weights_only=True, save_best_only=True, monitor='loss',
                                                  initial_value_threshold=saved_loss)  # a worse run keeps the saved file
-try:
-    history = model.fit(x_train, y_train, batch_size=32, epochs=args.epochs,
-                        callbacks=[cp_callback, tf.keras.callbacks.LambdaCallback(on_epoch_end=stamp_and_rename)])
-except KeyboardInterrupt:  # Ctrl-C: the checkpoint is whole, for only finished files are renamed over it
-    print(f'\ninterrupted; the last saved checkpoint stays as it was: {shown(checkpoint_save_path)}', file=sys.stderr)
-    sys.exit(130)
-print(f'saved the best weights (loss {cp_callback.best:.6f}) to {shown(checkpoint_save_path)}'
-      if cp_callback.best != saved_loss else f'kept {shown(checkpoint_save_path)}: this run did not beat its loss')
+history = model.fit(x_train, y_train, batch_size=32, epochs=args.epochs,  # Ctrl-C: errors_as_sentences
+                    callbacks=[cp_callback, tf.keras.callbacks.LambdaCallback(on_epoch_end=stamp_and_rename)])
+if args.epochs > 0:  # --epochs 0 trained nothing: the load line above said which weights these are
+    print(f'saved the best weights (loss {cp_callback.best:.6f}) to {shown(checkpoint_save_path)}'
+          if cp_callback.best != saved_loss else f'kept {shown(checkpoint_save_path)}: this run did not beat its loss')
 
-# ---- 6. summary ----------------------------------------------------------------------------------------------------
+# %% 6. summary
 model.summary()
 
-# ---- 参数提取: every trainable variable, its path, shape and all values at full float32 precision ------------------
+# %% 参数提取: every trainable variable, its path, shape and all values at full float32 precision
 np.set_printoptions(threshold=sys.maxsize, floatmode='unique', linewidth=120)  # else NumPy elides long arrays
 file = open('./weights.txt', 'w')  # 参数提取
 for v in model.trainable_variables:
@@ -132,28 +155,29 @@ for v in model.trainable_variables:
     file.write(str(v.numpy()) + '\n')
 file.close()
 
-# ---- acc/loss 可视化 -----------------------------------------------------------------------------------------------
-acc = history.history['sparse_categorical_accuracy']
-loss = history.history['loss']
-epochs = range(1, len(acc) + 1)  # epochs counted from 1, as on the console
-plt.subplot(1, 2, 1)
-plt.plot(epochs, acc, label='Training Accuracy')
-plt.title('Training Accuracy')
-plt.legend()
-plt.subplot(1, 2, 2)
-plt.plot(epochs, loss, label='Training Loss')
-plt.title('Training Loss')
-plt.legend()
-for axes in plt.gcf().axes:  # whole epochs on the x axis, even after a short run
-    axes.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-os.makedirs('./figures', exist_ok=True)  # the figure is always saved, and shown as well where there is a screen
-plt.savefig('./figures/p31_rnn_embedding_4pre1.png')
-print('figure saved to', shown('./figures/p31_rnn_embedding_4pre1.png'))
-if not args.no_show and plt.get_backend().lower() != 'agg':  # with no screen (or a stale DISPLAY) matplotlib chose agg
-    plt.show()
+# %% acc/loss 可视化 (--epochs 0 trained nothing, so there is no curve to draw)
+if history.history:
+    acc = history.history['sparse_categorical_accuracy']
+    loss = history.history['loss']
+    epochs = range(1, len(acc) + 1)  # epochs counted from 1, as on the console
+    plt.subplot(1, 2, 1)
+    plt.plot(epochs, acc, label='Training Accuracy')
+    plt.title('Training Accuracy')
+    plt.legend()
+    plt.subplot(1, 2, 2)
+    plt.plot(epochs, loss, label='Training Loss')
+    plt.title('Training Loss')
+    plt.legend()
+    for axes in plt.gcf().axes:  # whole epochs on the x axis, even after a short run
+        axes.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
+    os.makedirs('./figures', exist_ok=True)  # always saved, 1280 px wide for a projector; shown where there is a screen
+    plt.savefig('./figures/p31_rnn_embedding_4pre1.png', dpi=200)
+    print('figure saved to', shown('./figures/p31_rnn_embedding_4pre1.png'))
+    if not args.no_show and plt.get_backend().lower() != 'agg':  # no screen (or a stale DISPLAY): matplotlib chose agg
+        plt.show()
 
 
-# ---- predict: 输入字母, 预测下一个字母 (--explain: the 循环计算过程 of 图 1.2.17 with this model's weights) ---------
+# %% predict: 输入字母, 预测下一个字母 (--explain: the 循环计算过程 of 图 1.2.17 with this model's weights)
 def ask(prompt, is_valid, expected):
     """input(prompt), stripped and in lower case, until is_valid(answer). End of input or Ctrl-C ends calmly."""
     with contextlib.suppress(EOFError, KeyboardInterrupt):
@@ -166,29 +190,31 @@ def ask(prompt, is_valid, expected):
 
 def explain(letters, predicted):
     """Recompute, in NumPy from the model's weights, the forward pass model.predict just ran and print each step."""
-    rounded = lambda vector, digits=1: f"[{' '.join(f'{round(float(v), digits) + 0.0:.{digits}f}' for v in vector)}]"
     embedding, w_xh, w_hh, bh, w_hy, by = model.get_weights()
     h = np.zeros_like(bh)
-    print(f'h_0 = {rounded(h)}   (初始时刻记忆体内的记忆是 0)')
-    for t, letter in enumerate(letters, start=1):
-        x = embedding[w_to_id[letter]]  # Embedding 是查表: 字母的 id 选出矩阵的一行
-        terms = [x @ w_xh, h @ w_hh, bh]
-        h = np.tanh(sum(terms))
-        print(f't={t}  x_{t} = {letter} 的 Embedding 行 {rounded(x)}   (编码维度 {len(x)})\n'
-              f'     h_{t} = tanh(x_{t}·w_xh + h_{t - 1}·w_hh + bh)')
-        print(f'         = tanh({" + ".join(map(rounded, terms))})\n         = tanh({rounded(sum(terms))}) = {rounded(h)}')
-    terms = [h @ w_hy, by]
-    y = np.exp(sum(terms)) / np.exp(sum(terms)).sum()
-    assert np.allclose(y, predicted, rtol=1e-5, atol=1e-6), 'the walkthrough must be what model.predict computed'
-    print(f'y = softmax(h_{t}·w_hy + by)\n  = softmax({" + ".join(map(rounded, terms))})')
-    print(f'  = softmax({rounded(sum(terms))}) = {rounded(y, 2)}\n  最大概率 {y.max():.2f}: {input_word[y.argmax()]}')
-    print('  概率最大的三个:', ', '.join(f'{input_word[k]} {y[k]:.2f}' for k in np.argsort(-y)[:3]))
+    with np.printoptions(linewidth=sys.maxsize, formatter={'float': lambda v: f'{round(v, 2) + 0.0:.2f}'}):  # 0.00
+        print(f'h_0 = {h}   (初始时刻记忆体内的记忆是 0)')
+        for t, letter in enumerate(letters, start=1):
+            x = embedding[w_to_id[letter]]  # Embedding 是查表: 字母的 id 选出矩阵的一行
+            terms = [x @ w_xh, h @ w_hh, bh]
+            h = np.tanh(sum(terms))
+            print(f't={t}  x_{t} = {letter} 的 Embedding 行 {x}   (编码维度 {len(x)})\n'
+                  f'     h_{t} = tanh(x_{t}·w_xh + h_{t - 1}·w_hh + bh)')
+            print(f'         = tanh({terms[0]} + {terms[1]} + {terms[2]})\n         = tanh({sum(terms)}) = {h}')
+        terms = [h @ w_hy, by]
+        y = np.exp(sum(terms)) / np.exp(sum(terms)).sum()
+        assert np.allclose(y, predicted, rtol=1e-5, atol=1e-6), 'the walkthrough must be what model.predict computed'
+        print(f'y = softmax(h_{t}·w_hy + by)\n  = softmax({terms[0]} + {terms[1]})')
+        print(f'  = softmax({sum(terms)}) = {y}\n  最大概率 {y.max():.2f}: {input_word[y.argmax()]}')
+        print('  概率最大的三个:', ', '.join(f'{input_word[k]} {y[k]:.2f}' for k in np.argsort(-y)[:3]))
+
 
 preNum = int(ask("input the number of test alphabet:", str.isdecimal, 'please type a whole number, 0 or more'))
 for i in range(preNum):
-    alphabet1 = ask("input test alphabet:", re.compile('[a-z]{4}').fullmatch, 'please type exactly four letters of a-z')
+    alphabet1 = ask("input test alphabet:", re.compile('[a-z]{4}').fullmatch, 'please type four letters of a-z')
     alphabet = [w_to_id[a] for a in alphabet1]
-    # 使alphabet符合Embedding输入要求: [送入样本数, 时间展开步数], 此处验证效果送入了1个样本, 送入样本数为1; 输入4个字母出结果, 循环核时间展开步数为4
+    # 使alphabet符合Embedding输入要求: [送入样本数, 时间展开步数]
+    # 此处验证效果送入了1个样本, 送入样本数为1; 输入4个字母出结果, 循环核时间展开步数为4
     alphabet = np.reshape(alphabet, (1, 4))
     result = model.predict(alphabet, verbose=0)  # Keras 3: one array, not [alphabet]; TF 2.1 printed no progress bar
     if args.explain:
