@@ -1,5 +1,4 @@
 """The four letter-prediction scripts (p15, p27, p21, p31), run as a student runs them."""
-import os
 import re
 import signal
 from pathlib import Path
@@ -114,9 +113,10 @@ def rounded(text, digits):
     return np.array([float(token) for token in tokens])
 
 
-def parse_walkthrough(block, steps, top_three):
+def parse_walkthrough(block, steps, top_three, digits=2):
     """One answered prompt under --explain (what follows `input test alphabet:`), laid out as issue 10 shows it,
-    every line matched in full and every number in it parsed. Returns a dict of the printed numbers."""
+    every line matched in full and every number in it parsed: the vectors with `digits` decimals (two since issue
+    16), the probabilities with two. Returns a dict of the printed numbers."""
     lines = iter(block.splitlines())
 
     def take(pattern):
@@ -125,7 +125,7 @@ def parse_walkthrough(block, steps, top_three):
         assert match, f'{line!r} is not {pattern!r}, in\n{block}'
         return match.groups()
 
-    printed = {'h_0': rounded(take(rf'h_0 = {VECTOR}\s+\(初始时刻记忆体内的记忆是 0\)')[0], 1), 'steps': []}
+    printed = {'h_0': rounded(take(rf'h_0 = {VECTOR}\s+\(初始时刻记忆体内的记忆是 0\)')[0], digits), 'steps': []}
     for t in range(1, steps + 1):
         letter, kind, x, dimension = take(rf't={t}\s+x_{t} = ([a-z]) 的\s?(独热码|Embedding 行) {VECTOR}'
                                           r'(?:\s+\(编码维度 (\d+)\))?')
@@ -133,12 +133,12 @@ def parse_walkthrough(block, steps, top_three):
         terms = take(rf'= tanh\({VECTOR} \+ {VECTOR} \+ {VECTOR}\)')
         total, h = take(rf'= tanh\({VECTOR}\) = {VECTOR}')
         printed['steps'].append(dict(letter=letter, kind=kind, dimension=dimension and int(dimension),
-                                     x=rounded(x, 1), terms=[rounded(term, 1) for term in terms],
-                                     sum=rounded(total, 1), h=rounded(h, 1)))
+                                     x=rounded(x, digits), terms=[rounded(term, digits) for term in terms],
+                                     sum=rounded(total, digits), h=rounded(h, digits)))
     take(rf'y = softmax\(h_{steps}·w_hy \+ by\)')
-    printed['y_terms'] = [rounded(term, 1) for term in take(rf'= softmax\({VECTOR} \+ {VECTOR}\)')]
+    printed['y_terms'] = [rounded(term, digits) for term in take(rf'= softmax\({VECTOR} \+ {VECTOR}\)')]
     z, p = take(rf'= softmax\({VECTOR}\) = {VECTOR}')
-    printed['z'], printed['p'] = rounded(z, 1), rounded(p, 2)
+    printed['z'], printed['p'] = rounded(z, digits), rounded(p, 2)
     top_p, printed['top_letter'] = take(r'最大概率 (\d\.\d\d): ([a-z])')
     printed['top_p'] = float(top_p)
     if top_three:
@@ -162,7 +162,7 @@ def assert_walkthrough_is_the_forward_pass(printed, letters, weights):
     """Recompute every printed number from the weights, as the lecture's 图 1.2.8 computes it."""
     vocabulary = ALPHABET[:weights['w_hy'].shape[1]]
     h = np.zeros_like(weights['bh'])
-    assert_printed(printed['h_0'], h, 1, 'h_0')
+    assert_printed(printed['h_0'], h, 2, 'h_0')
     for t, (step, letter) in enumerate(zip(printed['steps'], letters, strict=True), start=1):
         assert step['letter'] == letter
         if 'embedding' in weights:  # the letter's row of the Embedding matrix, and the matrix's 编码维度
@@ -171,19 +171,19 @@ def assert_walkthrough_is_the_forward_pass(printed, letters, weights):
         else:
             x = np.eye(len(vocabulary))[vocabulary.index(letter)]
             assert (step['kind'], step['dimension']) == ('独热码', None)
-        assert_printed(step['x'], x, 1, f'x_{t}')
+        assert_printed(step['x'], x, 2, f'x_{t}')
         terms = [x @ weights['w_xh'], h @ weights['w_hh'], weights['bh']]
         for term, exact, what in zip(step['terms'], terms, ('x·w_xh', 'h·w_hh', 'bh'), strict=True):
-            assert_printed(term, exact, 1, f't={t} {what}')
-        assert_printed(step['sum'], sum(terms), 1, f't={t} sum')
+            assert_printed(term, exact, 2, f't={t} {what}')
+        assert_printed(step['sum'], sum(terms), 2, f't={t} sum')
         h = np.tanh(sum(terms))
-        assert_printed(step['h'], h, 1, f'h_{t}')
+        assert_printed(step['h'], h, 2, f'h_{t}')
     terms = [h @ weights['w_hy'], weights['by']]
     for term, exact, what in zip(printed['y_terms'], terms, ('h·w_hy', 'by'), strict=True):
-        assert_printed(term, exact, 1, what)
+        assert_printed(term, exact, 2, what)
     z = sum(terms)
     p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
-    assert_printed(printed['z'], z, 1, 'softmax input')
+    assert_printed(printed['z'], z, 2, 'softmax input')
     assert_printed(printed['p'], p, 2, 'probabilities')
     assert_printed(printed['top_p'], p.max(), 2, '最大概率')
     answer = printed['top_letter']
@@ -199,6 +199,63 @@ def assert_walkthrough_is_the_forward_pass(printed, letters, weights):
         assert [probability for _, probability in listed] == sorted((q for _, q in listed), reverse=True)
 
 
+def sums_close(printed):
+    """Issue 16: the printed terms add up to the printed sum, inside tanh and inside softmax (a student's pencil).
+    Every printed number is a multiple of 0.01 and each is off its exact value by at most 0.005, so the printed
+    terms and the printed sum differ by a multiple of 0.01 below 0.02: by 0.00 or 0.01."""
+    for t, step in enumerate(printed['steps'], start=1):
+        assert abs(sum(step['terms']) - step['sum']).max() <= 0.01 + 1e-9, f"t={t}: {step['terms']} != {step['sum']}"
+    assert abs(sum(printed['y_terms']) - printed['z']).max() <= 0.01 + 1e-9, f"{printed['y_terms']} != {printed['z']}"
+
+
+def tanh_closes(printed):
+    """tanh of the printed sum is the printed h within 0.01: the sum is off by 0.005 at most and tanh' <= 1, and
+    the printed h is off tanh of the exact sum by 0.005 at most (a student's calculator)."""
+    for t, step in enumerate(printed['steps'], start=1):
+        assert abs(np.tanh(step['sum']) - step['h']).max() <= 0.01 + 1e-9, \
+            f"t={t}: tanh({step['sum']}) = {np.tanh(step['sum']).round(4)}, printed {step['h']}"
+
+
+def softmax_closes(printed):
+    """softmax of the printed logits is the printed probabilities within 0.0076, tighter than 0.01 because it can
+    be: a logit off by 0.005 moves p_i by at most 2*p_i*(1-p_i)*0.005 <= 0.0025, and p_i is rounded by 0.005 at
+    most (plus 1e-4 for second order). The one-decimal README block missed by 0.0095 (0.09 printed as 0.10)."""
+    z = printed['z']
+    p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    assert abs(p - printed['p']).max() <= 0.0025 + 0.005 + 1e-4, f"softmax({z}) = {p.round(4)}, printed {printed['p']}"
+
+
+def assert_arithmetic_closes(printed):
+    """Every line of the walkthrough checked by hand from the numbers printed above it, no weights needed."""
+    for check in (sums_close, tanh_closes, softmax_closes):
+        check(printed)
+
+
+# the walkthrough README.md pasted before issue 16, from a real p15 run: one decimal, and it did not add up by hand
+ONE_DECIMAL_README_BLOCK = '''input test alphabet:b
+h_0 = [0.0 0.0 0.0]   (初始时刻记忆体内的记忆是 0)
+t=1  x_1 = b 的独热码 [0.0 1.0 0.0 0.0 0.0]
+     h_1 = tanh(x_1·w_xh + h_0·w_hh + bh)
+         = tanh([1.1 0.0 -1.4] + [0.0 0.0 0.0] + [-0.1 0.0 0.4])
+         = tanh([1.0 0.0 -0.9]) = [0.7 0.0 -0.7]
+y = softmax(h_1·w_hy + by)
+  = softmax([-0.1 0.3 2.1 -0.7 0.1] + [-0.3 -0.2 0.0 0.3 -0.4])
+  = softmax([-0.4 0.1 2.2 -0.4 -0.3]) = [0.06 0.10 0.73 0.06 0.06]
+  最大概率 0.73: c
+b->c
+'''
+
+
+@pytest.mark.parametrize('check', [sums_close, tanh_closes, softmax_closes, assert_arithmetic_closes])
+def test_the_hand_check_catches_the_old_one_decimal_walkthrough(check):
+    """Each check fails on the block issue 16 found: 2.1 + 0.0 printed as 2.2, tanh(1.0) = 0.76 printed as 0.7,
+    softmax of the printed logits 0.09 printed as 0.10. The same parser then reads today's two-decimal output."""
+    block = ONE_DECIMAL_README_BLOCK.removeprefix(f'{LETTER_PROMPT}b\n')  # a terminal echoes what was typed
+    printed = parse_walkthrough(block, steps=1, top_three=False, digits=1)
+    with pytest.raises(AssertionError):
+        check(printed)
+
+
 EXPLAINED = {  # a few inputs per script; upper case and spaces are accepted with --explain too
     'p15_rnn_onehot_1pre1.py': ['b', ' E ', 'a'],
     'p27_rnn_embedding_1pre1.py': ['b', ' E ', 'a'],
@@ -208,22 +265,39 @@ EXPLAINED = {  # a few inputs per script; upper case and spaces are accepted wit
 
 
 @pytest.mark.parametrize('script', LETTER_SCRIPTS)
-def test_explain_prints_the_forward_pass_of_the_trained_weights(project, lecture_run, script):
-    name, _ = LETTER_SCRIPTS[script]
+def test_epochs_0_explain_walks_through_the_saved_model_and_adds_up_by_hand(project, lecture_run, script):
+    """Issue 15: `--epochs 0 --explain` in class, from the lecture run's checkpoint: no training, the walkthrough of
+    the saved weights, every number recomputed from weights.txt and checked by hand against the lines above it."""
+    name, pairs = LETTER_SCRIPTS[script]
     trained, _ = lecture_run(script)
-    project.checkpoint(name).write_bytes(trained.checkpoint(name).read_bytes())  # the lecture's trained model
+    saved = trained.checkpoint(name).read_bytes()
+    project.checkpoint(name).write_bytes(saved)  # the lecture's trained model, made before class
     typed = EXPLAINED[script]
-    result = project.run(script, '--epochs', '1', '--no-show', '--explain', stdin=typed_lines(typed))
+    result = project.run(script, '--epochs', '0', '--explain', stdin=typed_lines(typed), env=STALE_DISPLAY)
 
     assert result.returncode == 0, result.stderr
     assert not any(word in result.stderr for word in NOISE), result.stderr
-    weights = lecture_weights(project.path / 'weights.txt')  # the weights after this run's epoch: the model's
-    figure_line = f"figure saved to figures/{script.replace('.py', '.png')}\n"
-    count_prompt, *blocks = result.stdout.split(figure_line)[1].split(LETTER_PROMPT)  # piped input is not echoed
-    assert count_prompt == COUNT_PROMPT and len(blocks) == len(typed), result.stdout
+    assert 'Epoch' not in result.stdout and 'saved the best weights' not in result.stdout, result.stdout  # no fit
+    loaded_loss(result.stdout, f'checkpoint/{name}.weights.h5')  # the lecture's load line, and whose weights
+    assert not (project.path / 'figures').exists()  # no history, no curve
+    assert project.checkpoint(name).read_bytes() == saved
+    by_layer = {}  # weights.txt holds the saved model's weights, bit for bit
+    for path, array in read_weights_txt(project.path / 'weights.txt').items():
+        by_layer.setdefault(path.split('/')[1], []).append(array.tolist())
+    assert by_layer == {layer: [a.tolist() for a in arrays]
+                        for layer, arrays in checkpoint_layers(project.checkpoint(name)).items()}
+    weights = lecture_weights(project.path / 'weights.txt')
+    before, walkthroughs = result.stdout.split(COUNT_PROMPT)
+    first, *blocks = walkthroughs.split(LETTER_PROMPT)  # piped input is not echoed
+    assert 'figure saved to' not in before and 'kept' not in before and first == '', result.stdout
+    assert len(blocks) == len(typed), result.stdout
     for block, entry in zip(blocks, typed):
-        printed = parse_walkthrough(block, steps=len(entry.strip()), top_three=script.startswith('p31'))
-        assert_walkthrough_is_the_forward_pass(printed, entry.strip().lower(), weights)
+        letters = entry.strip().lower()
+        printed = parse_walkthrough(block, steps=len(letters), top_three=script.startswith('p31'))
+        assert_walkthrough_is_the_forward_pass(printed, letters, weights)
+        assert_arithmetic_closes(printed)
+        if letters in pairs:
+            assert printed['answer'] == (letters, pairs[letters])  # the saved model answers as it learned
 
 
 # ---- checkpoint resume ---------------------------------------------------------------------------------------------
@@ -304,7 +378,7 @@ def test_bad_prompt_input_is_asked_again_and_end_of_input_ends_calmly(project, s
     assert result.returncode == 0
     assert 'Traceback' not in result.stderr
     assert result.stdout.count('please type a whole number') == 5
-    expected = 'please type one letter' if '1pre1' in script else 'please type exactly four letters'
+    expected = 'please type one letter' if '1pre1' in script else 'please type four letters'
     assert result.stdout.count(expected) == 2 * len(bad_entries)  # none of them used up one of the 2
     assert re.findall(r'([a-z]+)->[a-z]\n', result.stdout) == [good_entry]
     assert result.stdout.rstrip().endswith('bye')
@@ -346,15 +420,55 @@ def test_two_fresh_runs_are_identical_from_any_folder_and_messages_name_paths_op
     saved_loss(resumed.stdout, project.path / checkpoint)
 
 
-def test_help_and_bad_flags(project):
-    help_text = project.run('p21_rnn_onehot_4pre1.py', '--help').stdout
+@pytest.mark.parametrize('script', LETTER_SCRIPTS)
+def test_help_and_bad_flags(project, script):
+    """--help names every flag and what --epochs 0 does; a bad flag is one line, before TensorFlow is imported."""
+    help_text = project.run(script, '--help').stdout
     for flag in ('--epochs', '--fresh', '--no-show', '--explain'):
         assert flag in help_text
-    for bad in (['--epochs', 'ten'], ['--epochs', '0'], ['--epochs', '-3'], ['--wat']):
-        result = project.run('p21_rnn_onehot_4pre1.py', *bad)
+    assert '0: use the checkpoint' in ' '.join(help_text.split()), help_text  # argparse wraps the help lines
+    for bad in (['--epochs', 'ten'], ['--epochs', '-3'], ['--wat'], ['--epochs', '0', '--fresh']):
+        result = project.run(script, *bad)
         assert result.returncode != 0
         assert len(result.stderr.strip().splitlines()) == 1 and '--help' in result.stderr, result.stderr
-        assert not (project.path / 'weights.txt').exists()
+        assert result.stdout == ''
+    assert 'give one or the other' in result.stderr  # --epochs 0 uses the checkpoint that --fresh ignores
+    assert sorted(path.name for path in project.path.iterdir()) == ['checkpoint', 'data', script]  # nothing written
+
+
+# ---- --epochs 0 without a checkpoint it can use: refused, nothing written or renamed -------------------------------
+
+@pytest.mark.parametrize('script', LETTER_SCRIPTS)
+def test_epochs_0_without_a_checkpoint_says_what_to_run_first(project, script):
+    name, _ = LETTER_SCRIPTS[script]
+    result = project.run(script, '--epochs', '0')
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        f'--epochs 0 cannot load checkpoint/{name}.weights.h5 (FileNotFoundError); make one first: python {script}']
+    assert LOADED not in result.stdout and 'Epoch' not in result.stdout and COUNT_PROMPT not in result.stdout
+    assert sorted(path.name for path in project.path.iterdir()) == ['checkpoint', 'data', script]
+    assert list((project.path / 'checkpoint').iterdir()) == []
+
+
+@pytest.mark.parametrize('bad_file', ['garbage', 'another model'])
+def test_epochs_0_with_an_unloadable_checkpoint_is_refused_and_renames_nothing(project, lecture_run, bad_file):
+    script, name = 'p15_rnn_onehot_1pre1.py', 'rnn_onehot_1pre1'
+    path = project.checkpoint(name)
+    if bad_file == 'garbage':
+        path.write_bytes(b'not an HDF5 file')
+    else:  # p31's trained checkpoint: a stamped, valid weights file of another architecture
+        path.write_bytes(lecture_run('p31_rnn_embedding_4pre1.py')[0].checkpoint('rnn_embedding_4pre1').read_bytes())
+    content = path.read_bytes()
+
+    result = project.run(script, '--epochs', '0')
+    assert result.returncode != 0
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    the_line(rf'--epochs 0 cannot load checkpoint/{name}\.weights\.h5 \((OSError|ValueError)\); '
+             rf'make one first: python {re.escape(script)}', result.stderr)
+    assert path.read_bytes() == content  # left where it was, byte for byte: no .unloadable copy
+    assert sorted(p.name for p in (project.path / 'checkpoint').iterdir()) == [f'{name}.weights.h5']
+    assert sorted(p.name for p in project.path.iterdir()) == ['checkpoint', 'data', script]  # no weights.txt, figures
+    assert LOADED not in result.stdout and 'Epoch' not in result.stdout
 
 
 def test_ctrl_c_during_training_stops_with_one_line_and_the_checkpoint_still_loads(project):
