@@ -6,10 +6,15 @@ checkpoint/), with no display and nothing on standard input, so the script ends 
     python tests/benchmark.py                      # each script 3 times, default epochs: ~15 min on 2 cores
     python tests/benchmark.py --quick --reference  # smoke test of the harness: 1 run, 2 epochs, ~2 min
     python tests/benchmark.py --scripts p15,p38 --runs 5 --reference   # --reference doubles the time
+    python tests/benchmark.py --classroom          # only the classroom recipe, p47 --epochs 0 --explain: ~1 min
 
 --reference also runs, interleaved with ours (A B A B), a minimal version of the lecture's TF 2.1-era program with the
 same configuration under the legacy Keras 2 path (TF_USE_LEGACY_KERAS=1; needs `pip install 'tf-keras~=2.21.0'`,
 a development tool only, not in requirements.txt). A Markdown table goes to stdout, progress to stderr.
+
+--classroom times instead the lecture's 断点续训 in class (issue 15): `python p47_LSTM_stock.py --epochs 0 --explain
+--no-show` answering one date, from a checkpoint that one training epoch made first (untimed; what --epochs 0 costs
+does not depend on how well the weights were trained). Every timed run uses that one copy and checkpoint.
 Not collected by pytest (the name does not start with test_).
 """
 import argparse
@@ -198,31 +203,71 @@ def run_once(script, reference, epochs):
                 shutil.copy(program, folder)
             command = [sys.executable, f'{script}.py', '--no-show', '--fresh']
             command += ['--epochs', str(epochs)] if epochs else []
-        env = {k: v for k, v in os.environ.items()  # no display: figures are only saved
-               if k not in ('DISPLAY', 'WAYLAND_DISPLAY', 'MPLBACKEND', 'TF_USE_LEGACY_KERAS')}
-        env.update(PYTHONIOENCODING='utf-8', **({'TF_USE_LEGACY_KERAS': '1'} if reference else {}))
-        with open(folder / 'output.log', 'w+b') as log:
-            start = time.perf_counter()
-            child = subprocess.Popen(command, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                     stderr=subprocess.STDOUT)
-            try:
-                _, status, usage = os.wait4(child.pid, 0)  # the child's own rusage: ru_maxrss is its peak, KB on Linux
-            except BaseException:  # Ctrl-C or kill: take the run down with us
-                child.kill()
-                child.wait()
-                raise
-            wall = time.perf_counter() - start
-            child.returncode = os.waitstatus_to_exitcode(status)
-            log.seek(0)
-            output = re.sub(r'\x1b\[[0-9;]*m', '', log.read().decode('utf-8', errors='replace'))
-    if child.returncode != 0:
-        tail = '\n'.join(output.replace('\b', '').splitlines()[-25:])
-        sys.exit(f'{script} ({"reference" if reference else "ours"}) exited with {child.returncode}:\n{tail}')
+        wall, rss, output = timed(command, folder, reference, f'{script} ({"reference" if reference else "ours"})')
     model_part, _, baseline_part = output.partition('persistence baseline')
     metrics = dict(acc=numbers(r'sparse_categorical_accuracy: ', output)[-1:],
                    loss=numbers(r'(?<!\w)loss: ', output)[-1:],
                    rmse=numbers(r'均方根误差: ', model_part)[:1], baseline=numbers(r'均方根误差: ', baseline_part)[:1])
-    return dict(wall=wall, rss=usage.ru_maxrss / 1024, **{k: v[0] for k, v in metrics.items() if v})
+    return dict(wall=wall, rss=rss, **{k: v[0] for k, v in metrics.items() if v})
+
+
+def timed(command, folder, reference=False, what='', stdin=b''):
+    """Run command in folder with no display and `stdin` typed; returns wall seconds, peak RSS MB and its output.
+    A run that fails ends the benchmark with its last lines."""
+    env = {k: v for k, v in os.environ.items()  # no display: figures are only saved
+           if k not in ('DISPLAY', 'WAYLAND_DISPLAY', 'MPLBACKEND', 'TF_USE_LEGACY_KERAS')}
+    env.update(PYTHONIOENCODING='utf-8', **({'TF_USE_LEGACY_KERAS': '1'} if reference else {}))
+    (folder / 'stdin.txt').write_bytes(stdin)  # a file, not a pipe: nothing to feed while we wait4
+    with open(folder / 'output.log', 'w+b') as log, open(folder / 'stdin.txt', 'rb') as typed:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, cwd=folder, env=env, stdin=typed, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _, status, usage = os.wait4(child.pid, 0)  # the child's own rusage: ru_maxrss is its peak, KB on Linux
+        except BaseException:  # Ctrl-C or kill: take the run down with us
+            child.kill()
+            child.wait()
+            raise
+        wall = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        log.seek(0)
+        output = re.sub(r'\x1b\[[0-9;]*m', '', log.read().decode('utf-8', errors='replace'))
+    if child.returncode != 0:
+        tail = '\n'.join(output.replace('\b', '').splitlines()[-25:])
+        sys.exit(f'{what} exited with {child.returncode}:\n{tail}')
+    return wall, usage.ru_maxrss / 1024, output
+
+
+# ---- the classroom recipe: p47 --epochs 0 --explain from a saved checkpoint ----------------------------------------
+CLASSROOM_SCRIPT, CLASSROOM_DATE = 'p47_LSTM_stock.py', '2020-03-02'
+
+
+def classroom(runs):
+    """Time `python p47_LSTM_stock.py --epochs 0 --explain --no-show` answering one date, `runs` times, in one fresh
+    copy whose checkpoint one untimed training epoch made. Returns the Markdown lines of the report."""
+    command = [sys.executable, CLASSROOM_SCRIPT, '--epochs', '0', '--explain', '--no-show']
+    walls, rss = [], []
+    with tempfile.TemporaryDirectory(prefix='benchmark-') as folder:
+        folder = Path(folder)
+        shutil.copytree(ROOT / 'data', folder / 'data')
+        (folder / 'checkpoint').mkdir()
+        shutil.copy(ROOT / CLASSROOM_SCRIPT, folder)
+        print(f'{CLASSROOM_SCRIPT} --epochs 1: making the checkpoint (untimed)', file=sys.stderr, flush=True)
+        timed([sys.executable, CLASSROOM_SCRIPT, '--epochs', '1', '--no-show', '--fresh'], folder,
+              what=f'{CLASSROOM_SCRIPT} --epochs 1')
+        for i in range(1, runs + 1):
+            wall, peak, output = timed(command, folder, what=' '.join(command[1:]),
+                                       stdin=f'1\n{CLASSROOM_DATE}\n'.encode())
+            if f'explain {CLASSROOM_DATE}:' not in output or 'Epoch 1/' in output:
+                sys.exit(f'{" ".join(command[1:])} trained or explained nothing; its last lines:\n'
+                         + '\n'.join(output.splitlines()[-15:]))
+            walls.append(wall)
+            rss.append(peak)
+            print(f'classroom run {i}/{runs}: {wall:.1f} s', file=sys.stderr, flush=True)
+    return [f'`python {CLASSROOM_SCRIPT} --epochs 0 --explain --no-show`, one date ({CLASSROOM_DATE}) answered, '
+            f'{runs} run(s) from one checkpoint\n',
+            '| command | median wall s | min–max s | peak RSS MB |', '|---|---|---|---|',
+            f'| {CLASSROOM_SCRIPT} --epochs 0 --explain | {statistics.median(walls):.1f} | '
+            f'{min(walls):.1f}–{max(walls):.1f} | {max(rss):.0f} |']
 
 
 # ---- the report ----------------------------------------------------------------------------------------------------
@@ -284,9 +329,17 @@ def main():
     parser.add_argument('--scripts', help='comma-separated prefixes, e.g. p15,p38 (default: all seven)')
     parser.add_argument('--reference', action='store_true',
                         help='also time the lecture-style reference on legacy Keras 2, interleaved, with ratios')
+    parser.add_argument('--classroom', action='store_true',
+                        help=f'time only {CLASSROOM_SCRIPT} --epochs 0 --explain answering one date (default 3 runs)')
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that a killed benchmark also ends its run
     runs = args.runs if args.runs is not None else 1 if args.quick else 3
+    if args.classroom:
+        if args.reference or args.scripts or args.epochs or args.quick:
+            parser.error('--classroom times one command; it takes only --runs')
+        about = machine()
+        print(about + '\n\n' + '\n'.join(classroom(runs)))
+        return
     epochs = args.epochs if args.epochs is not None else 2 if args.quick else None
     prefixes = [p.strip() for p in (args.scripts or '').split(',') if p.strip()]
     scripts = [s for s in SCRIPTS if args.scripts is None or any(s.startswith(p) for p in prefixes)]

@@ -1,0 +1,413 @@
+"""--explain on the stock scripts (issue 15; CONVENTIONS.md, "--explain on the stock scripts"): every number of the
+walkthrough recomputed from weights.txt and the CSV by a float64 NumPy forward pass written here from the lecture's
+formulas, in Keras 3's layout of the weights, never from the scripts' code.
+
+Each script is trained once (--epochs 1) in a temporary project; then `--epochs 0 --explain` answers two test days
+and `next` from that checkpoint. Every test of this file reads those two runs per script."""
+import re
+from dataclasses import dataclass
+
+import matplotlib.image as mpimg
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import Project, assert_png, read_weights_txt
+
+# script -> (the second layer's name as printed, the statistics lines: gate letter -> its lecture name)
+SCRIPTS = {'p38_rnn_stock.py': ('SimpleRNN', {}),
+           'p47_LSTM_stock.py': ('LSTM', {'i': '输入门', 'f': '遗忘门', 'o': '输出门'}),
+           'p56_GRU_stock.py': ('GRU', {'z': '更新门', 'r': '重置门'})}
+CSV = 'data/SH600519.csv'
+COUNT_PROMPT = 'input the number of test days:'
+DATE_PROMPT = 'input test date (YYYY-MM-DD) or next:'
+TILDE = '\u0303'  # the combining tilde of C̃ and h̃, as CONVENTIONS.md spells them
+NUMBER = r'-?\d+\.\d+'
+TWO_DECIMALS = r'-?\d+\.\d\d'
+
+
+def typed_days(csv):
+    """The entries answered under --explain: the lecture's example day, the first test day (its window is the first
+    60 days of the test set, and the day before it is no calendar neighbour: 2019-04-30 before 2019-05-06), next."""
+    return ['2020-03-02', str(pd.read_csv(csv)['date'].iloc[-240]), 'next']
+
+
+# ---- the two runs per script, made once ----------------------------------------------------------------------------
+
+@dataclass
+class Explained:
+    project: Project
+    trained: object  # CompletedProcess of the one-epoch training run, one date answered without --explain
+    figures_after_training: list
+    result: object  # CompletedProcess of --epochs 0 --explain --no-show, the typed days answered
+    typed: list
+
+
+@pytest.fixture(scope='module')
+def explained(tmp_path_factory):
+    """script -> Explained: a one-epoch training run (the checkpoint), then `--epochs 0 --explain` from it."""
+    runs = {}
+
+    def run(script):
+        if script not in runs:
+            project = Project(tmp_path_factory.mktemp(script.split('_')[0]))
+            typed = typed_days(project.path / CSV)
+            trained = project.run(script, '--epochs', '1', '--no-show', stdin=f'1\n{typed[0]}\n', timeout=300)
+            assert_clean(trained)
+            figures = sorted(path.name for path in (project.path / 'figures').iterdir())
+            result = project.run(script, '--epochs', '0', '--explain', '--no-show',
+                                 stdin='\n'.join([str(len(typed)), *typed]) + '\n', timeout=300)
+            runs[script] = Explained(project, trained, figures, result, typed)
+        return runs[script]
+    return run
+
+
+def assert_clean(result):
+    """Exit 0, no traceback and no warning (a missing glyph in a figure, say): a walkthrough that disagrees with
+    model.predict trips the script's own assert."""
+    assert result.returncode == 0 and 'Traceback' not in result.stderr, result.stderr[-3000:]
+    assert 'Warning' not in result.stderr, result.stderr[-3000:]
+
+
+# ---- the lecture's forward pass, float64, from weights.txt ---------------------------------------------------------
+
+def sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def lecture_weights(path, cell):
+    """weights.txt read back with conftest's reader: [(kernel, recurrent_kernel, bias) of layer 1 and 2], w, b."""
+    layer = {'SimpleRNN': 'simple_rnn', 'LSTM': 'lstm', 'GRU': 'gru'}[cell]
+    weights = {name: array.astype(np.float64) for name, array in read_weights_txt(path).items()}
+    layers = [tuple(weights[f'sequential/{name}/{layer}_cell/{part}'] for part in ('kernel', 'recurrent_kernel', 'bias'))
+              for name in (layer, layer + '_1')]
+    return layers, weights['sequential/dense/kernel'][:, 0], weights['sequential/dense/bias'][0]
+
+
+def gate_matrices(kernel, recurrent_kernel, gates):
+    """The lecture's W_g acting on the concatenation [h_{t-1}, x_t], one per gate: Keras 3 keeps the gates side by
+    side in its kernel (x_t's rows) and recurrent kernel (h_{t-1}'s rows), in the order `gates`."""
+    units = recurrent_kernel.shape[0]
+    stacked = np.vstack([recurrent_kernel, kernel])  # rows: h_{t-1} first, then x_t, as [h_{t-1}, x_t]
+    return {g: stacked[:, k * units:(k + 1) * units] for k, g in enumerate(gates)}
+
+
+def simple_rnn(xs, kernel, recurrent_kernel, bias):
+    """h_t = tanh(x_t·w_xh + h_{t-1}·w_hh + bh), h_0 = 0. Returns {'a': pre-activations, 'h': memories} (60 × units)."""
+    h, steps = np.zeros(recurrent_kernel.shape[0]), {'a': [], 'h': []}
+    for x in xs:
+        a = x @ kernel + h @ recurrent_kernel + bias
+        h = np.tanh(a)
+        steps['a'].append(a)
+        steps['h'].append(h)
+    return {name: np.array(values) for name, values in steps.items()}
+
+
+def lstm(xs, kernel, recurrent_kernel, bias):
+    """The lecture's LSTM (图 2.2.1): i, f, o = σ(W·[h_{t-1}, x_t] + b), C̃ = tanh(W_c·[h_{t-1}, x_t] + b_c),
+    C_t = f_t*C_{t-1} + i_t*C̃_t, h_t = o_t*tanh(C_t); Keras 3 orders the gates i, f, C̃ (its 'c'), o."""
+    W = gate_matrices(kernel, recurrent_kernel, 'ifco')
+    b = {g: bias[k * len(bias) // 4:(k + 1) * len(bias) // 4] for k, g in enumerate('ifco')}
+    h = C = np.zeros(recurrent_kernel.shape[0])
+    steps = {name: [] for name in ('a_i', 'a_f', 'a_c', 'a_o', 'i', 'f', 'c', 'o', 'C', 'h')}
+    for x in xs:
+        a = {g: np.concatenate([h, x]) @ W[g] + b[g] for g in 'ifco'}
+        i, f, candidate, o = sigmoid(a['i']), sigmoid(a['f']), np.tanh(a['c']), sigmoid(a['o'])
+        C = f * C + i * candidate
+        h = o * np.tanh(C)
+        for name, value in (('a_i', a['i']), ('a_f', a['f']), ('a_c', a['c']), ('a_o', a['o']), ('i', i), ('f', f),
+                            ('c', candidate), ('o', o), ('C', C), ('h', h)):
+            steps[name].append(value)
+    return {name: np.array(values) for name, values in steps.items()}
+
+
+def gru(xs, kernel, recurrent_kernel, bias):
+    """The lecture's GRU (图 2.3.1) as Keras computes it: h_t = (1-z_t)*h_{t-1} + z_t*h̃_t, z_t and r_t = σ(...).
+    Keras' gates are z, r, h̃ side by side; its z is the lecture's 1 - z (Keras: h_t = z*h_{t-1} + (1-z)*h̃), so the
+    lecture's z_t = σ(-a) where a is Keras' pre-activation. reset_after=True, bias (2, 3u): row 0 for x_t, row 1 for
+    h_{t-1}, and h̃_t = tanh(x_t·W_h + b_x,h + r_t*(h_{t-1}·U_h + b_h,h)) (the lecture's W·[r_t*h_{t-1}, x_t] resets
+    h_{t-1} before the product)."""
+    units = recurrent_kernel.shape[0]
+    part = {g: slice(k * units, (k + 1) * units) for k, g in enumerate('zrh')}
+    h = np.zeros(units)
+    steps = {name: [] for name in ('a_z', 'a_r', 'a_h', 'z', 'r', 'candidate', 'h')}
+    for x in xs:
+        from_x = {g: x @ kernel[:, part[g]] + bias[0, part[g]] for g in 'zrh'}
+        from_h = {g: h @ recurrent_kernel[:, part[g]] + bias[1, part[g]] for g in 'zrh'}
+        a_z = -(from_x['z'] + from_h['z'])  # minus Keras' pre-activation: the lecture's z
+        a_r = from_x['r'] + from_h['r']
+        z, r = sigmoid(a_z), sigmoid(a_r)
+        a_h = from_x['h'] + r * from_h['h']
+        candidate = np.tanh(a_h)
+        h = (1 - z) * h + z * candidate
+        for name, value in (('a_z', a_z), ('a_r', a_r), ('a_h', a_h), ('z', z), ('r', r), ('candidate', candidate),
+                            ('h', h)):
+            steps[name].append(value)
+    return {name: np.array(values) for name, values in steps.items()}
+
+
+CELLS = {'SimpleRNN': simple_rnn, 'LSTM': lstm, 'GRU': gru}
+
+
+def windows(csv):
+    """{typed entry: (scaled window of 60 opens, 60 × 1; the window's last date; the real open of day 61 or None)}:
+    MinMaxScaler's (x - min) / (max - min) fitted on the opens before the last 300 days."""
+    frame = pd.read_csv(csv)
+    opens, dates = frame['open'].to_numpy(np.float64), list(frame['date'].astype(str))
+    low, high = opens[:-300].min(), opens[:-300].max()
+    scaled = (opens - low) / (high - low)
+    found = {'next': (scaled[-60:, None], dates[-1], None)}
+    for row in range(len(opens) - 240, len(opens)):
+        found[dates[row]] = (scaled[row - 60:row, None], dates[row - 1], opens[row])
+    return found, low, high
+
+
+# ---- the printed walkthrough ---------------------------------------------------------------------------------------
+
+def answers(stdout):
+    """[(answer line, [the lines after it])] for each answered date, from the stdout after the count prompt (piped
+    input is not echoed, so each answer follows its prompt on the same line)."""
+    head, *chunks = stdout.split(DATE_PROMPT)
+    assert head.endswith(COUNT_PROMPT), head[-500:]
+    return [(lines[0], lines[1:]) for lines in (chunk.splitlines() for chunk in chunks)]
+
+
+def printed(number, what, digits=None):
+    """A printed number, with exactly `digits` decimals where CONVENTIONS.md fixes them: (value, decimals)."""
+    decimals = len(number.partition('.')[2])
+    assert digits is None or decimals == digits, f'{what} = {number}: not {digits} decimals'
+    return float(number), decimals
+
+
+def within(shown, exact, what):
+    """`shown` (value, decimals) is `exact` rounded: within half a unit of its last digit, plus what float32
+    arithmetic in the script may differ from this float64 recomputation."""
+    value, decimals = shown
+    assert abs(value - exact) <= 0.5 * 10.0 ** -decimals + 1e-5 * max(1.0, abs(exact)), \
+        f'{what}: printed {value}, recomputed {exact:.{decimals + 3}f}'
+
+
+# the lines of the hand calculation, in order: (quantity, formula exactly as CONVENTIONS.md spells it, or the
+# activation its line ends with where CONVENTIONS gives no formula)
+HAND = {
+    'SimpleRNN': [('h', 'tanh(x_60·w_xh + h_59·w_hh + bh)')],
+    'LSTM': [('i', 'σ(W_i·[h_59, x_60] + b_i)'), ('f', 'σ(W_f·[h_59, x_60] + b_f)'),
+             ('C' + TILDE, 'tanh(W_c·[h_59, x_60] + b_c)'), ('C', f'f_60*C_59 + i_60*C{TILDE}_60'),
+             ('o', 'σ(W_o·[h_59, x_60] + b_o)'), ('h', 'o_60*tanh(C_60)')],
+    'GRU': [('z', 'σ'), ('r', 'σ'), ('h' + TILDE, 'tanh'), ('h', f'(1-z_60)*h_59 + z_60*h{TILDE}_60')],
+}
+ACTIVATED = re.compile(rf'(σ|tanh)\(({NUMBER})\)')
+FACTOR = rf'\(?({NUMBER})\)?'  # a factor, a negative one perhaps in parentheses
+PRODUCTS = {  # the numbers of the expression lines
+    f'f_60*C_59 + i_60*C{TILDE}_60': re.compile(rf'{FACTOR} ?\* ?{FACTOR} \+ {FACTOR} ?\* ?{FACTOR}'),
+    'o_60*tanh(C_60)': re.compile(rf'{FACTOR} ?\* ?{FACTOR}'),
+    f'(1-z_60)*h_59 + z_60*h{TILDE}_60': re.compile(rf'(?:\(1 ?- ?({NUMBER})\)|{FACTOR}) ?\* ?{FACTOR} \+ {FACTOR} ?\* ?'
+                                                    rf'{FACTOR}'),
+}
+
+
+def parse_hand_line(line, name, formula):
+    """`name_60 = formula = computed = v`: (the computed part's numbers as (value, decimals), v).
+    A formula given only as its activation must hold no number of its own: each printed number gets checked."""
+    parts = line.split(' = ')
+    assert len(parts) >= 4 and parts[0] == f'{name}_60', f'{line!r} is not {name}_60 = <formula> = ... = v'
+    value = printed(parts[-1], f'{name}_60', 2)
+    said, computed = ' = '.join(parts[1:-2]), parts[-2]
+    if formula in ('σ', 'tanh'):
+        assert said.startswith(formula + '(') and not re.search(r'\d\.\d', said), f'{name}_60: {said!r}'
+    else:
+        assert said == formula, f'{name}_60: {said!r} is not {formula!r}'
+    if formula in PRODUCTS:
+        match = PRODUCTS[formula].fullmatch(computed)
+        assert match, f'{name}_60: {computed!r} is not the numbers of {formula}'
+        return [printed(n, f'a factor of {name}_60', 2) if n else None for n in match.groups()], value
+    match = ACTIVATED.fullmatch(computed)
+    assert match and match[1] == formula.split('(')[0], f'{name}_60: {computed!r} is not {formula.split("(")[0]}(a)'
+    return [printed(match[2], f'the pre-activation of {name}_60', 2)], value
+
+
+def parse_walkthrough(lines, cell, gates):
+    """The walkthrough after one answer line, each line matched in full (CONVENTIONS.md's layout): the header, the
+    hand calculation, the y line, one statistics line per gate. A `figure saved to` line may follow."""
+    lines = [line.strip() for line in lines]
+    figure_lines = [line for line in lines if line.startswith('figure saved to ')]
+    lines = [line for line in lines if not line.startswith('figure saved to ')]
+    assert len(lines) == 1 + len(HAND[cell]) + 1 + len(gates), 'the walkthrough has other lines:\n' + '\n'.join(lines)
+    header = re.fullmatch(rf'explain (\S+): 第 2 层 {cell}, 记忆体 #(\d+) \(对预测贡献最大: w_(\d+)·h_60,(\d+) = '
+                          rf'({NUMBER})\), t=60 是 (\d{{4}}-\d\d-\d\d)', lines[0])
+    assert header, f'{lines[0]!r} is not the header of CONVENTIONS.md'
+    assert header[2] == header[3] == header[4], f'{lines[0]!r}: the unit is named three times'
+    walk = dict(label=header[1], unit=int(header[2]), contribution=printed(header[5], 'w_j·h_60,j', 2),
+                last_day=header[6], figures=figure_lines, hand={})
+    for line, (name, formula) in zip(lines[1:], HAND[cell]):
+        walk['hand'][name] = parse_hand_line(line, name, formula)
+    y = re.fullmatch(rf'y = h_60·w \+ b = ({NUMBER}), 反归一化: ({TWO_DECIMALS})', lines[1 + len(HAND[cell])])
+    assert y, f'{lines[1 + len(HAND[cell])]!r} is not the y line'
+    walk['y'], walk['price'] = printed(y[1], 'y'), y[2]
+    walk['statistics'] = {}
+    for line, (gate, title) in zip(lines[2 + len(HAND[cell]):], gates.items()):
+        found = re.fullmatch(rf'{gate} {title}: 均值 ({NUMBER}), <0\.1 占 (\d+(?:\.\d+)?)%, >0\.9 占 (\d+(?:\.\d+)?)%',
+                             line)
+        assert found, f'{line!r} is not the statistics line of {gate} {title}'
+        walk['statistics'][gate] = printed(found[1], f'{gate} mean', 2), printed(found[2], f'{gate} <0.1'), \
+            printed(found[3], f'{gate} >0.9')
+    return walk
+
+
+# ---- the checks ----------------------------------------------------------------------------------------------------
+
+def expected_hand(cell, steps, j):
+    """What each line of the hand calculation must print for unit j at t=60 (index 59): [numbers], value."""
+    at = {name: values[:, j] for name, values in steps.items()}
+    if cell == 'SimpleRNN':
+        return {'h': ([at['a'][59]], at['h'][59])}
+    if cell == 'LSTM':
+        return {'i': ([at['a_i'][59]], at['i'][59]), 'f': ([at['a_f'][59]], at['f'][59]),
+                'C' + TILDE: ([at['a_c'][59]], at['c'][59]),
+                'C': ([at['f'][59], at['C'][58], at['i'][59], at['c'][59]], at['C'][59]),
+                'o': ([at['a_o'][59]], at['o'][59]), 'h': ([at['o'][59], np.tanh(at['C'][59])], at['h'][59])}
+    return {'z': ([at['a_z'][59]], at['z'][59]), 'r': ([at['a_r'][59]], at['r'][59]),
+            'h' + TILDE: ([at['a_h'][59]], at['candidate'][59]),
+            'h': ([at['z'][59], 1 - at['z'][59], at['h'][58], at['z'][59], at['candidate'][59]], at['h'][59])}
+
+
+def assert_share(shown, values, below, what):
+    """A printed percentage of the values below (or above) a threshold: the count may differ by the values that lie
+    within float32's reach of the threshold."""
+    threshold, eps = (0.1, 1e-5) if below else (0.9, 1e-5)
+    strict = np.mean(values < threshold - eps) if below else np.mean(values > threshold + eps)
+    loose = np.mean(values < threshold + eps) if below else np.mean(values > threshold - eps)
+    value, decimals = shown
+    half = 0.5 * 10.0 ** -decimals
+    assert 100 * strict - half - 1e-9 <= value <= 100 * loose + half + 1e-9, \
+        f'{what}: printed {value}%, recomputed {100 * strict:.3f}%..{100 * loose:.3f}%'
+
+
+def assert_walkthrough(walk, entry, answer, cell, weights, window, low, high):
+    """Every printed number of one walkthrough against this file's forward pass of the window."""
+    (layer1, layer2), w, b = weights
+    xs, last_day, real = window
+    assert walk['label'] == entry and walk['last_day'] == last_day, (walk['label'], walk['last_day'], entry, last_day)
+    first = CELLS[cell](xs, *layer1)
+    steps = CELLS[cell](first['h'], *layer2)  # layer 2 reads layer 1's whole sequence (return_sequences=True)
+    h_60 = steps['h'][59]
+    contributions = w * h_60
+    j = walk['unit']
+    assert 0 <= j < len(w), j
+    assert abs(contributions[j]) >= np.abs(contributions).max() - 1e-5, \
+        f'#{j} (w_j·h_60,j = {contributions[j]:.4f}) is not the largest contributor, ' \
+        f'#{np.abs(contributions).argmax()} is ({contributions[np.abs(contributions).argmax()]:.4f})'
+    within(walk['contribution'], contributions[j], f'w_{j}·h_60,{j}')
+
+    for name, (numbers, value) in expected_hand(cell, steps, j).items():
+        shown_numbers, shown_value = walk['hand'][name]
+        for k, (shown, exact) in enumerate(zip(shown_numbers, numbers, strict=True)):
+            if shown is not None:
+                within(shown, exact, f'{name}_60, number {k + 1} of its line')
+        within(shown_value, value, f'{name}_60')
+
+    y = h_60 @ w + b
+    within(walk['y'], y, 'y = h_60·w + b')
+    within(printed(walk['price'], '反归一化', 2), y * (high - low) + low, '反归一化')
+    if real is None:
+        found = re.fullmatch(r'next trading day after (\S+) -> predicted open (-?\d+\.\d\d)', answer)
+        assert found and found[1] == last_day, answer
+    else:
+        found = re.fullmatch(rf'{entry} -> predicted open (-?\d+\.\d\d), real open (\d+\.\d\d)', answer)
+        assert found and found[2] == f'{real:.2f}', answer
+    assert walk['price'] == found[2 if real is None else 1], f'反归一化 {walk["price"]} is not the answer: {answer}'
+
+    for gate, (mean, below, above) in walk['statistics'].items():
+        values = steps[gate]  # 60 days × all units of layer 2; for the GRU, the lecture's z
+        assert values.shape == (60, len(w))
+        within(mean, values.mean(), f'{gate} mean')
+        assert_share(below, values, True, f'{gate} <0.1')
+        assert_share(above, values, False, f'{gate} >0.9')
+
+
+def assert_explained(run, script, stdout):
+    """Every walkthrough of `stdout` (the --epochs 0 --explain run's, or a doctored copy) against the forward pass."""
+    cell, gates = SCRIPTS[script]
+    weights = lecture_weights(run.project.path / 'weights.txt', cell)  # written by the --epochs 0 run: the model's
+    found, low, high = windows(run.project.path / CSV)
+    answered = answers(stdout)
+    assert len(answered) == len(run.typed), stdout[-3000:]
+    for entry, (answer, lines) in zip(run.typed, answered):
+        walk = parse_walkthrough(lines, cell, gates)
+        assert_walkthrough(walk, entry, answer, cell, weights, found[entry], low, high)
+        for line in walk['figures']:
+            assert line == f'figure saved to figures/{script[:-3]}_explain_{entry}.png', line
+
+
+@pytest.mark.parametrize('script', SCRIPTS)
+def test_explain_recomputes_from_weights_txt(explained, script):
+    """Issue 15 Done-when: every printed number of the hand calculation and the statistics, the chosen unit, and y
+    equal to the answer line, for an answered day, the first test day and next."""
+    run = explained(script)
+    assert_clean(run.result)
+    assert 'Epoch 1/' not in run.result.stdout, 'with --epochs 0 nothing is trained'
+    assert_explained(run, script, run.result.stdout)
+
+
+def another_unit(stdout, script):
+    """The first header names the next unit (its contribution kept): not the largest contributor."""
+    def renamed(match):
+        j = (int(match[1]) + 1) % 100
+        return f'记忆体 #{j} (对预测贡献最大: w_{j}·h_60,{j} ='
+    return re.sub(r'记忆体 #(\d+) \(对预测贡献最大: w_\d+·h_60,\d+ =', renamed, stdout, count=1)
+
+
+def i_and_f_swapped(stdout, script):
+    """The LSTM's first i_60 and f_60 lines print each other's numbers (the gate slices swapped)."""
+    i_line = re.search(r'i_60 = σ\(W_i·\[h_59, x_60\] \+ b_i\) = (.*)', stdout)
+    f_line = re.search(r'f_60 = σ\(W_f·\[h_59, x_60\] \+ b_f\) = (.*)', stdout)
+    assert i_line[1] != f_line[1], 'i and f print the same numbers: swapping them cannot be seen'
+    return (stdout[:i_line.start(1)] + f_line[1] + stdout[i_line.end(1):f_line.start(1)] + i_line[1]
+            + stdout[f_line.end(1):])
+
+
+def keras_z(stdout, script):
+    """The GRU's first z_60 line prints Keras' z: σ(-a) = 1 - v instead of the lecture's σ(a) = v."""
+    z_line = re.search(rf'(z_60 = .*σ\()({NUMBER})\) = ({NUMBER})', stdout)
+    a, v = float(z_line[2]), float(z_line[3])
+    assert abs(a) >= 0.01, f'a = {a}: Keras z and the lecture z print alike'
+    return stdout[:z_line.start()] + f'{z_line[1]}{-a + 0.0:.2f}) = {1 - v + 0.0:.2f}' + stdout[z_line.end():]
+
+
+@pytest.mark.parametrize('script, doctor, complaint',
+                         [(script, another_unit, 'not the largest contributor') for script in SCRIPTS]
+                         + [('p47_LSTM_stock.py', i_and_f_swapped, 'i_60'), ('p56_GRU_stock.py', keras_z, 'z_60')])
+def test_a_doctored_walkthrough_fails_the_check(explained, script, doctor, complaint):
+    """Three of issue 15's mutations, made on the printed text: the check above rejects each, for its reason."""
+    run = explained(script)
+    assert_clean(run.result)
+    doctored = doctor(run.result.stdout, script)
+    assert doctored != run.result.stdout
+    with pytest.raises(AssertionError, match=complaint):
+        assert_explained(run, script, doctored)
+
+
+@pytest.mark.parametrize('script', SCRIPTS)
+def test_explain_figures_are_16_9_and_projector_sized(explained, script):
+    run = explained(script)
+    assert_clean(run.result)
+    for entry in run.typed:
+        path = run.project.path / 'figures' / f'{script[:-3]}_explain_{entry}.png'
+        assert path.exists(), sorted(p.name for p in path.parent.iterdir())
+        assert_png(path)
+        height, width = mpimg.imread(path).shape[:2]
+        assert width >= 1280 and height >= 720, (width, height)
+        assert abs(width / height - 16 / 9) < 0.01, f'{width}×{height} is not 16:9'
+
+
+@pytest.mark.parametrize('script', SCRIPTS)
+def test_without_explain_no_walkthrough_and_no_explain_figure(explained, script):
+    """CONVENTIONS: without --explain the console and the files are as before: the answer line ends the output."""
+    run = explained(script)
+    (answer, after), = answers(run.trained.stdout)
+    assert after == [], f'lines after the answer without --explain: {after}'
+    assert re.fullmatch(rf'{run.typed[0]} -> predicted open \d+\.\d\d, real open \d+\.\d\d', answer), answer
+    assert not re.search(r'^\s*explain |σ\(|均值', run.trained.stdout, re.M)
+    assert run.figures_after_training == [f'{script[:-3]}_loss.png', f'{script[:-3]}_prediction.png']
+    # the --epochs 0 run uses the checkpoint the one epoch saved: the same model, so the same open for that day
+    assert answers(run.result.stdout)[0][0] == answer
