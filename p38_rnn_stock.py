@@ -2,12 +2,26 @@
 the 61st with two SimpleRNN 循环计算层 (80, 100 记忆体), Dropout, Dense(1); 均方误差/均方根误差/平均绝对误差, and the persistence baseline's.
     python p38_rnn_stock.py [--epochs N] [--fresh] [--no-show] [--explain]    (or cell by cell in an editor)"""
 # %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
-import argparse, contextlib, errno, itertools, os, re, sys, tempfile, h5py  # tools for the lines before step 1
+import argparse, contextlib, errno, itertools, os, re, sys, tempfile, h5py  # for the flags and the helpers
 
 
 def flag_error(message):
     """A bad flag: one line saying what is wrong, instead of argparse's usage block."""
     sys.exit(f'{parser.prog}: {message} (see --help)')
+
+
+@contextlib.contextmanager
+def tensorflow_start_up_lines_dropped():
+    """Drop the INFO lines TensorFlow logs before it reads TF_CPP_MIN_LOG_LEVEL, and its no-GPU cuInit error."""
+    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+    held, real_stderr = tempfile.TemporaryFile('w+', errors='replace'), os.dup(2)
+    os.dup2(held.fileno(), 2)
+    try:
+        yield
+    finally:
+        os.dup2(real_stderr, 2)
+        held.seek(0)
+        sys.stderr.writelines(line for line in held if not re.match(r'WARNING: All log messages|I0000 |.*cuInit', line))
 
 
 parser = argparse.ArgumentParser(prog='p38_rnn_stock.py', description='RNN 实现股票预测: SimpleRNN on 贵州茅台 opens')
@@ -24,21 +38,6 @@ if args.epochs == 0 and args.fresh:
 start_folder = os.getcwd()  # where the user is: the paths in messages are ones they can open from here
 if '__file__' in globals():  # python p38_...py, from any folder: the lecture's ./ paths mean the script's folder
     os.chdir(os.path.dirname(os.path.abspath(__file__)))  # (an editor's kernel has no __file__: ./ is its folder)
-
-
-@contextlib.contextmanager
-def tensorflow_start_up_lines_dropped():
-    """Drop the INFO lines TensorFlow logs before it reads TF_CPP_MIN_LOG_LEVEL, and its no-GPU cuInit error."""
-    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-    held, real_stderr = tempfile.TemporaryFile('w+', errors='replace'), os.dup(2)
-    os.dup2(held.fileno(), 2)
-    try:
-        yield
-    finally:
-        os.dup2(real_stderr, 2)
-        held.seek(0)
-        sys.stderr.writelines(line for line in held if not re.match(r'WARNING: All log messages|I0000 |.*cuInit', line))
-
 
 # %% 1. import
 import numpy as np
@@ -141,7 +140,7 @@ model.compile(optimizer=tf.keras.optimizers.Adam(0.001),
 def errors_as_sentences(kind, error, traceback):
     """sys.excepthook: Ctrl-C, a full disk or no permission is one line; any other error keeps its traceback."""
     if issubclass(kind, KeyboardInterrupt):  # the checkpoint is whole, for only finished files are renamed over it
-        print(f'\ninterrupted; the last saved checkpoint stays as it was: {shown(checkpoint_save_path)}', file=sys.stderr)
+        print('\ninterrupted; the last saved checkpoint stays as it was:', shown(checkpoint_save_path), file=sys.stderr)
         sys.exit(130)
     if isinstance(error, PermissionError) or getattr(error, 'errno', None) in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
         sys.exit(f'error: {error}; free some disk space or check permissions')
