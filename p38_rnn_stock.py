@@ -283,7 +283,8 @@ def explain(day, predicted_open):
         xs = np.array(steps)  # this layer's h_1..h_60
         hs.append(xs)
     w, y = weights[6][:, 0], xs[59] @ weights[6][:, 0] + weights[7][0]
-    assert abs(sc.inverse_transform([[y]])[0, 0] - predicted_open) < 0.01, 'this must be what model.predict computed'
+    assert abs(sc.inverse_transform([[y]])[0, 0] - predicted_open) < 0.01, \
+        'not what model.predict gave: after training again, run the predict cell again'  # (an editor's kernel)
     j = np.abs(w * xs[59]).argmax()
     print(f'explain {day}: 第 2 层 SimpleRNN, 记忆体 #{j} (对预测贡献最大: w_{j}·h_60,{j} = {w[j] * xs[59, j]:.2f}), '
           f't=60 是 {days[59]}\n'
