@@ -183,12 +183,12 @@ def answers(text):
 
 @pytest.mark.parametrize('script', SCRIPTS)
 def test_cell_by_cell_in_a_kernel_gives_what_python_gives(runs, script):
+    assert not missing_steps(script), f'no cell for {missing_steps(script)}'
     kernel_future, reference_future = runs[script]
     kernel = kernel_future.result()
     project, reference = reference_future.result()
     print(f'{script}: cell by cell, then again, in {kernel.seconds:.0f} s')
     assert reference.returncode == 0, reference.stderr[-3000:]
-    assert not missing_steps(script), f'no cell for {missing_steps(script)}'
 
     stdout = ''.join(output.stdout for output in kernel.first)
     assert LOADED not in stdout  # a fresh folder: nothing to load
