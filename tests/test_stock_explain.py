@@ -7,6 +7,7 @@ and `next` from that checkpoint. Every test of this file reads those two runs pe
 import re
 from dataclasses import dataclass
 
+import h5py
 import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
@@ -62,6 +63,52 @@ def explained(tmp_path_factory):
     return run
 
 
+CHECKPOINTS = {'p38_rnn_stock.py': 'rnn_stock', 'p47_LSTM_stock.py': 'LSTM_stock', 'p56_GRU_stock.py': 'GRU_stock'}
+
+
+@pytest.fixture(scope='module')
+def sharpened(explained, tmp_path_factory):
+    """script -> Explained: `--epochs 0 --explain` in a second project, from the trained checkpoint with layer 2's
+    gates pushed towards 0 and 1 (sharpen). A one-epoch model's gates all sit near 0.5 and hardly move in 60 days,
+    so its statistics print 0.0 % twice and a mean of 0.50 that a wrong gate (Keras' z, a wrong day) prints too."""
+    runs = {}
+
+    def run(script):
+        if script not in runs:
+            trained = explained(script)
+            project = Project(tmp_path_factory.mktemp(script.split('_')[0] + '_sharpened'))
+            name = CHECKPOINTS[script]
+            project.checkpoint(name).write_bytes(trained.project.checkpoint(name).read_bytes())
+            first_window = windows(project.path / CSV)[0][trained.typed[0]][0]
+            sharpen(project.checkpoint(name), SCRIPTS[script][0], first_window)
+            result = project.run(script, '--epochs', '0', '--explain', '--no-show',
+                                 stdin='\n'.join([str(len(trained.typed)), *trained.typed]) + '\n', timeout=300)
+            runs[script] = Explained(project, None, None, result, trained.typed)
+        return runs[script]
+    return run
+
+
+def sharpen(checkpoint, cell, window):
+    """Layer 2's input weights times 6 and its biases moved by N(0, 1.5) (seed 7), in the Keras weights file, read
+    and written with h5py: gates that open and close, still a model the script loads. Then Dense's w and b change
+    sign where needed so that the largest contribution w_j·h_60,j to `window`'s prediction is negative: a unit
+    chosen by the largest w_j·h_60,j without abs() is another one."""
+    rng = np.random.default_rng(7)
+    with h5py.File(checkpoint, 'r+') as file:
+        layers = file['layers']
+        first, second = sorted(name for name in layers if 'cell' in layers[name])  # e.g. lstm, lstm_1
+        kernel, _, bias = (layers[second]['cell']['vars'][str(n)] for n in range(3))
+        kernel[...] = kernel[...] * 6
+        bias[...] = bias[...] + rng.normal(0, 1.5, bias.shape).astype(bias.dtype)
+        cells = [[layers[name]['cell']['vars'][str(n)][()].astype(np.float64) for n in range(3)]
+                 for name in (first, second)]
+        h_60 = CELLS[cell](CELLS[cell](window, *cells[0])['h'], *cells[1])['h'][59]
+        w, b = layers['dense']['vars']['0'], layers['dense']['vars']['1']
+        contributions = w[:, 0] * h_60
+        if contributions[np.abs(contributions).argmax()] > 0:
+            w[...], b[...] = -w[...], -b[...]
+
+
 def assert_clean(result):
     """Exit 0, no traceback and no warning (a missing glyph in a figure, say): a walkthrough that disagrees with
     model.predict trips the script's own assert."""
@@ -79,8 +126,9 @@ def lecture_weights(path, cell):
     """weights.txt read back with conftest's reader: [(kernel, recurrent_kernel, bias) of layer 1 and 2], w, b."""
     layer = {'SimpleRNN': 'simple_rnn', 'LSTM': 'lstm', 'GRU': 'gru'}[cell]
     weights = {name: array.astype(np.float64) for name, array in read_weights_txt(path).items()}
-    layers = [tuple(weights[f'sequential/{name}/{layer}_cell/{part}'] for part in ('kernel', 'recurrent_kernel', 'bias'))
-              for name in (layer, layer + '_1')]
+    parts = ('kernel', 'recurrent_kernel', 'bias')
+    layers = [tuple(weights[f'sequential/{name}/{layer}_cell/{part}'] for part in parts)
+              for name in (layer, layer + '_1')]  # layer 1, layer 2
     return layers, weights['sequential/dense/kernel'][:, 0], weights['sequential/dense/bias'][0]
 
 
@@ -93,7 +141,7 @@ def gate_matrices(kernel, recurrent_kernel, gates):
 
 
 def simple_rnn(xs, kernel, recurrent_kernel, bias):
-    """h_t = tanh(x_t·w_xh + h_{t-1}·w_hh + bh), h_0 = 0. Returns {'a': pre-activations, 'h': memories} (60 × units)."""
+    """h_t = tanh(x_t·w_xh + h_{t-1}·w_hh + bh), h_0 = 0: {'a': pre-activations, 'h': memories}, 60 × units."""
     h, steps = np.zeros(recurrent_kernel.shape[0]), {'a': [], 'h': []}
     for x in xs:
         a = x @ kernel + h @ recurrent_kernel + bias
@@ -201,8 +249,8 @@ FACTOR = rf'\(?({NUMBER})\)?'  # a factor, a negative one perhaps in parentheses
 PRODUCTS = {  # the numbers of the expression lines
     f'f_60*C_59 + i_60*C{TILDE}_60': re.compile(rf'{FACTOR} ?\* ?{FACTOR} \+ {FACTOR} ?\* ?{FACTOR}'),
     'o_60*tanh(C_60)': re.compile(rf'{FACTOR} ?\* ?{FACTOR}'),
-    f'(1-z_60)*h_59 + z_60*h{TILDE}_60': re.compile(rf'(?:\(1 ?- ?({NUMBER})\)|{FACTOR}) ?\* ?{FACTOR} \+ {FACTOR} ?\* ?'
-                                                    rf'{FACTOR}'),
+    f'(1-z_60)*h_59 + z_60*h{TILDE}_60':  # (1-z) printed as (1-0.45) or as 0.55
+        re.compile(rf'(?:\(1 ?- ?({NUMBER})\)|{FACTOR}) ?\* ?{FACTOR} \+ {FACTOR} ?\* ?{FACTOR}'),
 }
 
 
@@ -346,6 +394,26 @@ def test_explain_recomputes_from_weights_txt(explained, script):
     run = explained(script)
     assert_clean(run.result)
     assert 'Epoch 1/' not in run.result.stdout, 'with --epochs 0 nothing is trained'
+    assert_explained(run, script, run.result.stdout)
+
+
+@pytest.mark.parametrize('script', ['p47_LSTM_stock.py', 'p56_GRU_stock.py'])
+def test_explain_recomputes_gates_pushed_to_0_and_1(sharpened, script):
+    """The statistics with something to count: the same check on the sharpened checkpoint, whose gates (by this
+    file's forward pass) fall below 0.1 and above 0.9 on some days and units, whose z differs from 1 - z, and whose
+    largest contributor on the first day pulls the prediction down."""
+    cell, gates = SCRIPTS[script]
+    run = sharpened(script)
+    assert_clean(run.result)
+    (layer1, layer2), w, _ = lecture_weights(run.project.path / 'weights.txt', cell)
+    xs = windows(run.project.path / CSV)[0][run.typed[0]][0]
+    steps = CELLS[cell](CELLS[cell](xs, *layer1)['h'], *layer2)
+    contributions = w * steps['h'][59]
+    assert contributions[np.abs(contributions).argmax()] < 0, 'the largest contribution is the largest signed one'
+    for gate in gates:
+        below, above = np.mean(steps[gate] < 0.1), np.mean(steps[gate] > 0.9)
+        assert below > 0.01 and above > 0.01, f'{gate}: nothing to count'
+        assert abs(below - above) > 0.01 or abs(steps[gate].mean() - 0.5) > 0.01, f'{gate} and 1 - {gate} print alike'
     assert_explained(run, script, run.result.stdout)
 
 
