@@ -52,6 +52,15 @@ def kept(shown):
     return f'kept {shown}: this run did not beat its loss'
 
 
+def lecture_checkpoint_in(project, lecture_run, script):
+    """Copy the lecture run's trained checkpoint into `project`, for --epochs 0: a model without training. Returns
+    the checkpoint's bytes."""
+    name, _ = LETTER_SCRIPTS[script]
+    saved = lecture_run(script)[0].checkpoint(name).read_bytes()
+    project.checkpoint(name).write_bytes(saved)
+    return saved
+
+
 # ---- the lecture's default run (conftest's lecture_run: made once per script and session, shared) ----------------
 
 @pytest.mark.parametrize('script', LETTER_SCRIPTS)
@@ -269,9 +278,7 @@ def test_epochs_0_explain_walks_through_the_saved_model_and_adds_up_by_hand(proj
     """Issue 15: `--epochs 0 --explain` in class, from the lecture run's checkpoint: no training, the walkthrough of
     the saved weights, every number recomputed from weights.txt and checked by hand against the lines above it."""
     name, pairs = LETTER_SCRIPTS[script]
-    trained, _ = lecture_run(script)
-    saved = trained.checkpoint(name).read_bytes()
-    project.checkpoint(name).write_bytes(saved)  # the lecture's trained model, made before class
+    saved = lecture_checkpoint_in(project, lecture_run, script)  # the lecture's trained model, made before class
     typed = EXPLAINED[script]
     result = project.run(script, '--epochs', '0', '--explain', stdin=typed_lines(typed), env=STALE_DISPLAY)
 
@@ -397,9 +404,11 @@ def test_an_unloadable_checkpoint_refuses_epochs_0_and_training_keeps_it_aside(p
     ('p21_rnn_onehot_4pre1.py', ['abc', 'abcf', 'abcde', 'ab d'], 'bcde'),
     ('p31_rnn_embedding_4pre1.py', ['xyz', 'ab1d', 'äbcd'], 'wxyz'),
 ])
-def test_bad_prompt_input_is_asked_again_and_end_of_input_ends_calmly(project, script, bad_entries, good_entry):
+def test_bad_prompt_input_is_asked_again_and_end_of_input_ends_calmly(project, lecture_run, script, bad_entries,
+                                                                      good_entry):
     typed = ['x', '-1', '2.5', '', 'two', '2'] + bad_entries + [good_entry] + bad_entries  # then input runs out
-    result = project.run(script, '--epochs', '1', '--no-show', stdin='\n'.join(typed) + '\n')
+    lecture_checkpoint_in(project, lecture_run, script)  # the prompts need a model, not training
+    result = project.run(script, '--epochs', '0', stdin='\n'.join(typed) + '\n')
 
     assert result.returncode == 0
     assert 'Traceback' not in result.stderr
@@ -410,9 +419,10 @@ def test_bad_prompt_input_is_asked_again_and_end_of_input_ends_calmly(project, s
     assert result.stdout.rstrip().endswith('bye')
 
 
-def test_zero_predictions_and_no_input_at_all(project):
-    zero = project.run('p27_rnn_embedding_1pre1.py', '--epochs', '1', '--no-show', stdin='0\n')
-    silent = project.run('p27_rnn_embedding_1pre1.py', '--epochs', '1', '--no-show', stdin='')
+def test_zero_predictions_and_no_input_at_all(project, lecture_run):
+    lecture_checkpoint_in(project, lecture_run, 'p27_rnn_embedding_1pre1.py')  # the prompt needs a model
+    zero = project.run('p27_rnn_embedding_1pre1.py', '--epochs', '0', stdin='0\n')
+    silent = project.run('p27_rnn_embedding_1pre1.py', '--epochs', '0', stdin='')
     assert zero.returncode == silent.returncode == 0
     assert '->' not in zero.stdout and 'bye' not in zero.stdout
     assert zero.stdout.endswith(f'{COUNT_PROMPT}\n')  # piped input is not echoed: the program ends the line
