@@ -1,7 +1,7 @@
+# %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
 """p15_rnn_onehot_1pre1.py: 字母预测 1pre1, 独热编码 (lecture 6, 实践: 字母预测 1pre1, 图 1.2.9-1.2.13).
 A 循环核 with 3 记忆体 (SimpleRNN) and a Dense softmax learn a->b, b->c, c->d, d->e, e->a; then type letters.
     python p15_rnn_onehot_1pre1.py [--epochs N] [--fresh] [--no-show] [--explain]  (or cell by cell in an editor)"""
-# %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
 import argparse, contextlib, errno, itertools, os, re, sys, tempfile, warnings, h5py  # for the flags and the helpers
 
 
@@ -92,7 +92,7 @@ def errors_as_sentences(kind, error, traceback):
         print('\ninterrupted; the last saved checkpoint stays as it was:', shown(checkpoint_save_path), file=sys.stderr)
         sys.exit(130)
     if isinstance(error, PermissionError) or getattr(error, 'errno', None) in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
-        sys.exit(f'error: {error}; free some disk space or check permissions')
+        sys.exit(f"error: {' '.join(str(error).split())}; free some disk space or check permissions")  # one line
     sys.__excepthook__(kind, error, traceback)
 
 

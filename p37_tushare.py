@@ -1,9 +1,9 @@
+# %% flags: the lecture's download by default (in an editor, change a default here, e.g. default='000001' for --code)
 """p37_tushare.py: 下载股票数据 (lecture 6, 实践: RNN 实现股票预测, (1) 数据源, 图 1.2.27): 贵州茅台 (600519) 日 k 线,
 前复权, 2010-04-26 .. 2020-04-26, into data/SH600519.csv (which p38, p47, p56 read), checked and written whole. 前复权
 prices change with every dividend: a download that changes the CSV keeps the replaced file beside it, and says so.
     python p37_tushare.py [--code 600519] [--start 2010-04-26] [--end 2020-04-26] [--out data/SH600519.csv] [--no-show]
     TUSHARE_TOKEN=<your tushare.pro token> python p37_tushare.py    (tushare's Pro API; the token is never shown)"""
-# %% flags: the lecture's download by default (in an editor, change a default here, e.g. default='000001' for --code)
 import argparse, contextlib, datetime, errno, io, os, sys, threading  # tools for the lines before step 1
 
 

@@ -1,7 +1,7 @@
+# %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
 """p38_rnn_stock.py: RNN 实现股票预测 (lecture 6, 图 1.2.28-1.2.36): 60 days of 贵州茅台 (600519) opening prices predict
 the 61st with two SimpleRNN 循环计算层 (80, 100 记忆体), Dropout, Dense(1); 均方误差/均方根误差/平均绝对误差, and the persistence baseline's.
     python p38_rnn_stock.py [--epochs N] [--fresh] [--no-show] [--explain]    (or cell by cell in an editor)"""
-# %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
 import argparse, contextlib, errno, itertools, os, re, sys, tempfile, h5py  # for the flags and the helpers
 
 
@@ -143,7 +143,7 @@ def errors_as_sentences(kind, error, traceback):
         print('\ninterrupted; the last saved checkpoint stays as it was:', shown(checkpoint_save_path), file=sys.stderr)
         sys.exit(130)
     if isinstance(error, PermissionError) or getattr(error, 'errno', None) in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
-        sys.exit(f'error: {error}; free some disk space or check permissions')
+        sys.exit(f"error: {' '.join(str(error).split())}; free some disk space or check permissions")  # one line
     sys.__excepthook__(kind, error, traceback)
 
 

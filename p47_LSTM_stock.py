@@ -1,7 +1,7 @@
+# %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
 """p47_LSTM_stock.py: LSTM 实现股票预测 (lecture 6, 图 2.2.2-2.2.5): p38 with two LSTM layers (80, 100 记忆体) instead of
 SimpleRNN; LSTM 引入了三个门限 (输入门, 遗忘门, 输出门), 表征长期记忆的细胞态 and 等待存入长期记忆的候选态.
     python p47_LSTM_stock.py [--epochs N] [--fresh] [--no-show] [--explain]    (or cell by cell in an editor)"""
-# %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
 import argparse, contextlib, errno, itertools, os, re, sys, tempfile, h5py  # for the flags and the helpers
 
 
@@ -143,7 +143,7 @@ def errors_as_sentences(kind, error, traceback):
         print('\ninterrupted; the last saved checkpoint stays as it was:', shown(checkpoint_save_path), file=sys.stderr)
         sys.exit(130)
     if isinstance(error, PermissionError) or getattr(error, 'errno', None) in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
-        sys.exit(f'error: {error}; free some disk space or check permissions')
+        sys.exit(f"error: {' '.join(str(error).split())}; free some disk space or check permissions")  # one line
     sys.__excepthook__(kind, error, traceback)
 
 

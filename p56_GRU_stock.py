@@ -1,7 +1,7 @@
+# %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
 """p56_GRU_stock.py: GRU 实现股票预测 (lecture 6, 图 2.3.2-2.3.5): p38 with two GRU layers (80, 100 记忆体) instead of
 SimpleRNN; GRU 将LSTM中遗忘门与输入门合二为一为更新门 z_t, and its 重置门 r_t lets h_{t-1} into the 候选隐藏层 h̃_t.
     python p56_GRU_stock.py [--epochs N] [--fresh] [--no-show] [--explain]    (or cell by cell in an editor)"""
-# %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
 import argparse, contextlib, errno, itertools, os, re, sys, tempfile, h5py  # for the flags and the helpers
 
 
@@ -143,7 +143,7 @@ def errors_as_sentences(kind, error, traceback):
         print('\ninterrupted; the last saved checkpoint stays as it was:', shown(checkpoint_save_path), file=sys.stderr)
         sys.exit(130)
     if isinstance(error, PermissionError) or getattr(error, 'errno', None) in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
-        sys.exit(f'error: {error}; free some disk space or check permissions')
+        sys.exit(f"error: {' '.join(str(error).split())}; free some disk space or check permissions")  # one line
     sys.__excepthook__(kind, error, traceback)
 
 
