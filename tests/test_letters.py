@@ -488,3 +488,10 @@ def test_ctrl_c_during_training_stops_with_one_line_and_the_checkpoint_still_loa
     assert sorted(p.name for p in (project.path / 'checkpoint').iterdir()) == [f'{name}.weights.h5']
     resumed = project.run(script, '--epochs', '1', '--no-show')
     assert LOADED in resumed.stdout
+
+
+def test_the_readmes_walkthrough_adds_up_by_hand():
+    """The walkthrough README.md pastes (from a real p15 run) passes the same hand check as a live run's."""
+    readme = (Path(__file__).resolve().parents[1] / 'README.md').read_text(encoding='utf-8')
+    block = re.search(rf'```\n{re.escape(LETTER_PROMPT)}b\n(h_0 = .*?b->c\n)```', readme, re.S).group(1)
+    assert_arithmetic_closes(parse_walkthrough(block, steps=1, top_three=False))

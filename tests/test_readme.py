@@ -43,3 +43,26 @@ def test_the_readmes_counts_and_dates_are_the_csvs():
     training, test = re.search(r'([\d,]+) training and ([\d,]+) test samples', README).groups()
     assert (int(training.replace(',', '')), int(test)) == (len(MAOTAI) - 300 - 60, 300 - 60)
     assert re.search(r'here (\S+) to (\S+)\)', README).groups() == (MAOTAI['date'].iloc[-240], MAOTAI['date'].iloc[-1])
+
+
+def test_the_readmes_gates_excerpt_adds_up_by_hand():
+    """The pasted --explain block of p47 (a real run) closes on a calculator: σ(a) and tanh(a) give the printed value,
+    the products give C_60 and h_60, each within what rounding the printed inputs to two decimals allows, and y's
+    反归一化 is the answer line's predicted open."""
+    import math
+    block = re.search(r'\n(\d{4}-\d{2}-\d{2}) -> predicted open ([\d.]+), real open [\d.]+\nexplain \1: 第 2 层 LSTM.*?'
+                      r'\n(?=figure saved)', README, re.S)
+    assert block, 'the README shows no p47 --explain block'
+    text, answer = block.group(0), block.group(2)
+    activations = {'σ': lambda a: 1 / (1 + math.exp(-a)), 'tanh': math.tanh}
+    checked = 0
+    for function, a, v in re.findall(r'= (σ|tanh)\((-?\d+\.\d\d)\) = (-?\d+\.\d\d)$', text, re.M):
+        assert abs(activations[function](float(a)) - float(v)) <= 0.005 + 0.005 + 1e-9, f'{function}({a}) != {v}'
+        checked += 1
+    assert checked == 4, text  # i, f, C̃, o
+    f, c59, i, c_tilde, c60 = map(float, re.search(
+        r'C_60 = f_60\*C_59 \+ i_60\*C̃_60 = (\S+)\*(\S+) \+ (\S+)\*(\S+) = (\S+)$', text, re.M).groups())
+    assert abs(f * c59 + i * c_tilde - c60) <= 0.005 * (abs(f) + abs(c59) + abs(i) + abs(c_tilde)) + 0.005 + 1e-4
+    o, tanh_c, h = map(float, re.search(r'h_60 = o_60\*tanh\(C_60\) = (\S+)\*(\S+) = (\S+)$', text, re.M).groups())
+    assert abs(math.tanh(c60) - tanh_c) <= 0.01 + 1e-9 and abs(o * tanh_c - h) <= 0.005 * (o + abs(tanh_c)) + 0.0051
+    assert re.search(rf'^  y = h_60·w \+ b = \d\.\d{{4}}, 反归一化: {re.escape(answer)}$', text, re.M), text
