@@ -397,11 +397,11 @@ def test_explain_recomputes_from_weights_txt(explained, script):
     assert_explained(run, script, run.result.stdout)
 
 
-@pytest.mark.parametrize('script', ['p47_LSTM_stock.py', 'p56_GRU_stock.py'])
-def test_explain_recomputes_gates_pushed_to_0_and_1(sharpened, script):
-    """The statistics with something to count: the same check on the sharpened checkpoint, whose gates (by this
-    file's forward pass) fall below 0.1 and above 0.9 on some days and units, whose z differs from 1 - z, and whose
-    largest contributor on the first day pulls the prediction down."""
+@pytest.mark.parametrize('script', SCRIPTS)
+def test_explain_recomputes_a_sharpened_checkpoint(sharpened, script):
+    """The same check where it can tell more: on the sharpened checkpoint the largest contributor on the first day
+    pulls the prediction down, and the gates (by this file's forward pass) fall below 0.1 and above 0.9 on some days
+    and units, with z's statistics unlike 1 - z's: the statistics have something to count."""
     cell, gates = SCRIPTS[script]
     run = sharpened(script)
     assert_clean(run.result)
@@ -449,6 +449,7 @@ def test_a_doctored_walkthrough_fails_the_check(explained, script, doctor, compl
     """Three of issue 15's mutations, made on the printed text: the check above rejects each, for its reason."""
     run = explained(script)
     assert_clean(run.result)
+    assert_explained(run, script, run.result.stdout)  # as it was printed, it passes (else the first test says why)
     doctored = doctor(run.result.stdout, script)
     assert doctored != run.result.stdout
     with pytest.raises(AssertionError, match=complaint):
