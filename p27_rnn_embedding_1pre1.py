@@ -186,7 +186,7 @@ def explain(letters, predicted):
     """Recompute, in NumPy from the model's weights, the forward pass model.predict just ran and print each step."""
     embedding, w_xh, w_hh, bh, w_hy, by = model.get_weights()
     h = np.zeros_like(bh)
-    with np.printoptions(linewidth=sys.maxsize, formatter={'float': lambda v: f'{round(v, 2) + 0.0:.2f}'}):  # 0.00
+    with np.printoptions(linewidth=sys.maxsize, formatter={'float': lambda v: f'{round(v, 2) + 0.0:.2f}'}):  # 2 decimals, no -0.00
         print(f'h_0 = {h}   (初始时刻记忆体内的记忆是 0)')
         for t, letter in enumerate(letters, start=1):
             x = embedding[w_to_id[letter]]  # Embedding 是查表: 字母的 id 选出矩阵的一行
