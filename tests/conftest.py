@@ -93,6 +93,20 @@ def checkpoint_layers(path):
         return {name: [v[str(n)][()] for n in range(len(v))] for name, v in layers.items() if len(v)}  # no Dropout
 
 
+LOADED = '-------------load the model-----------------'  # the lecture's line when a checkpoint is loaded
+STOCK_SCRIPTS = {'p38_rnn_stock.py': 'rnn_stock', 'p47_LSTM_stock.py': 'LSTM_stock', 'p56_GRU_stock.py': 'GRU_stock'}
+DAYS_PROMPT, DATE_PROMPT = 'input the number of test days:', 'input test date (YYYY-MM-DD) or next:'
+
+
+def cells(path):
+    """The script's `# %%` cells as an editor splits it: [(title, code)]; the lines before the first marker (if any)
+    are a cell of their own, titled ''."""
+    chunks = re.split(r'^(?=# %%)', Path(path).read_text(encoding='utf-8'), flags=re.MULTILINE)
+    found = [(re.match(r'# %%(.*)', chunk).group(1).strip() if chunk.startswith('# %%') else '', chunk)
+             for chunk in chunks]
+    return [(title, code) for title, code in found if title or code.strip()]
+
+
 METRIC_LABELS = ('均方误差', '均方根误差', '平均绝对误差')  # the lecture's three metrics, as the stock scripts print them
 
 

@@ -26,8 +26,8 @@ import pytest
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
-from conftest import LETTER_SCRIPTS, ROOT, Project
-from test_lecture_first import cells, missing_steps
+from conftest import LETTER_SCRIPTS, LOADED, ROOT, Project, cells
+from test_lecture_first import missing_steps
 
 STOCK_DAYS = ['2020-03-02', 'next']  # a test day (the README's example) and the day after the CSV
 SCRIPTS = {  # script -> (the flags of both runs, the entries typed at the prompts); the longest runs first
@@ -36,7 +36,6 @@ SCRIPTS = {  # script -> (the flags of both runs, the entries typed at the promp
     'p56_GRU_stock.py': (('--epochs', '2'), STOCK_DAYS),
     **{script: ((), list(pairs)) for script, (_, pairs) in LETTER_SCRIPTS.items()},  # every training pair
 }
-LOADED = '-------------load the model-----------------'
 ANSWER = re.compile(r'([a-z]+->[a-z]|\d{4}-\d\d-\d\d -> predicted open \S+, real open \S+|next .* -> predicted open \S+)\n')
 METRIC = re.compile(r'^(?:均方误差|均方根误差|平均绝对误差): \d+\.\d+$', re.MULTILINE)
 NOISE = ('Traceback', 'Error', 'Warning', 'I0000', 'cuInit')

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, Project
+from conftest import ROOT, cells
 
 LETTERS = ['p15_rnn_onehot_1pre1.py', 'p27_rnn_embedding_1pre1.py', 'p21_rnn_onehot_4pre1.py',
            'p31_rnn_embedding_4pre1.py']
@@ -93,15 +93,6 @@ STATEMENTS = {
                                             'GRU(80, return_sequences=True),', 'GRU(100),'],
     'p37_tushare.py': ['import tushare as ts', 'import matplotlib.pyplot as plt'],
 }
-
-
-def cells(path):
-    """The script's `# %%` cells as an editor splits it: [(title, code)]; the lines before the first marker (the
-    header docstring) are a cell of their own, titled ''."""
-    chunks = re.split(r'^(?=# %%)', path.read_text(encoding='utf-8'), flags=re.MULTILINE)
-    found = [(re.match(r'# %%(.*)', chunk).group(1).strip() if chunk.startswith('# %%') else '', chunk)
-             for chunk in chunks]
-    return [(title, code) for title, code in found if title or code.strip()]
 
 
 def missing_steps(script):

@@ -7,11 +7,10 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import (ALPHABET, LETTER_SCRIPTS, STALE_DISPLAY, assert_png, checkpoint_layers, read_weights_txt, stamp,
-                      typed_lines)
+from conftest import (ALPHABET, LETTER_SCRIPTS, LOADED, STALE_DISPLAY, assert_png, checkpoint_layers, read_weights_txt,
+                      stamp, typed_lines)
 
 NOISE = ('Traceback', 'I0000', 'absl::InitializeLog', 'cuInit', 'UserWarning', 'non-interactive')
-LOADED = '-------------load the model-----------------'
 COUNT_PROMPT, LETTER_PROMPT = 'input the number of test alphabet:', 'input test alphabet:'
 
 

@@ -14,13 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import METRIC_LABELS as LABELS, Project, assert_png, checkpoint_layers, persistence, read_weights_txt, stamp
+from conftest import (DATE_PROMPT, DAYS_PROMPT, LOADED, METRIC_LABELS as LABELS, STOCK_SCRIPTS, Project, assert_png,
+                      checkpoint_layers, persistence, read_weights_txt, stamp)
 
-SCRIPTS = {'p38_rnn_stock.py': 'rnn_stock', 'p47_LSTM_stock.py': 'LSTM_stock', 'p56_GRU_stock.py': 'GRU_stock'}
 QUICK = ('--epochs', '1', '--no-show')
-LOAD_LINE = '-------------load the model-----------------'
-COUNT_PROMPT = 'input the number of test days:'
-DATE_PROMPT = 'input test date (YYYY-MM-DD) or next:'
 CSV = 'data/SH600519.csv'
 
 
@@ -162,7 +159,7 @@ def day_answer(day, real):
 
 
 # ---------------------------------------------------------------- flags
-@pytest.mark.parametrize('script', SCRIPTS)
+@pytest.mark.parametrize('script', STOCK_SCRIPTS)
 def test_help_lists_the_flags(project, script):
     result = project.run(script, '--help')
     assert result.returncode == 0
@@ -170,7 +167,7 @@ def test_help_lists_the_flags(project, script):
         assert flag in result.stdout
 
 
-@pytest.mark.parametrize('script', SCRIPTS)
+@pytest.mark.parametrize('script', STOCK_SCRIPTS)
 @pytest.mark.parametrize('args, value', [(('--epochs', '-1'), "'-1'"), (('--epochs', 'many'), "'many'"),
                                          (('--bogus',), '--bogus'), (('--epochs', '0', '--fresh'), '--fresh')])
 def test_a_bad_flag_is_one_line(project, script, args, value):
@@ -227,7 +224,7 @@ def test_p38_quick_run_from_another_folder(p38_quick):
     # the prompt
     maotai = pd.read_csv(csv_path(project))
     first, last = maotai['date'].iloc[-240], maotai['date'].iloc[-1]
-    assert out.count(COUNT_PROMPT) == 3 and out.count('please type a whole number') == 2
+    assert out.count(DAYS_PROMPT) == 3 and out.count('please type a whole number') == 2
     assert out.count(DATE_PROMPT) == 8  # 5 bad, 2 answered, then end of input
     lines = out.split(DATE_PROMPT)[1:]
     for bad, line in zip(bad_dates, lines):
@@ -252,7 +249,7 @@ def test_p38_checkpoint_carries_its_val_loss_resumes_and_is_never_replaced_by_wo
 
     resumed = project.run('p38_rnn_stock.py', *QUICK)
     assert_ran(resumed)
-    assert f'{LOAD_LINE}\ncheckpoint/rnn_stock.weights.h5: val_loss {before}\n' in resumed.stdout
+    assert f'{LOADED}\ncheckpoint/rnn_stock.weights.h5: val_loss {before}\n' in resumed.stdout
     assert last_epoch(resumed.stdout)[0] < last_epoch(first.stdout)[0] / 2  # trained on from the saved weights
     best = saved_val_loss(resumed.stdout)  # one epoch on from the file: better, so saved
     assert float(best) < float(before) and best == printed_stamp(checkpoint)
@@ -264,7 +261,7 @@ def test_p38_checkpoint_carries_its_val_loss_resumes_and_is_never_replaced_by_wo
     assert_ran(again)
     assert (project.path / 'weights.txt').read_text() == weights  # the same as the first --fresh run
     assert printed_metrics(again.stdout) == printed_metrics(first.stdout)
-    assert LOAD_LINE not in first.stdout + again.stdout and 'saved the best weights' not in again.stdout
+    assert LOADED not in first.stdout + again.stdout and 'saved the best weights' not in again.stdout
     assert 'kept checkpoint/rnn_stock.weights.h5: this run did not beat its val_loss\n' in again.stdout
     assert checkpoint.read_bytes() == saved  # worse than the file: the file stays as it was
 
@@ -273,7 +270,7 @@ def test_p38_checkpoint_carries_its_val_loss_resumes_and_is_never_replaced_by_wo
     older = checkpoint.read_bytes()
     unstamped = project.run('p38_rnn_stock.py', *QUICK)
     assert_ran(unstamped)
-    assert kept_aside(unstamped.stdout, 'rnn_stock', 1) == 'KeyError' and LOAD_LINE not in unstamped.stdout
+    assert kept_aside(unstamped.stdout, 'rnn_stock', 1) == 'KeyError' and LOADED not in unstamped.stdout
     assert aside(checkpoint, 1).read_bytes() == older
     assert printed_metrics(unstamped.stdout) == printed_metrics(first.stdout)  # trained from scratch
     assert saved_val_loss(unstamped.stdout) == before == printed_stamp(checkpoint)  # a new file, stamped
@@ -286,7 +283,7 @@ def test_p38_damaged_checkpoint_is_kept_aside(project):
     earlier.write_bytes(b'kept aside by an earlier run')
     result = project.run('p38_rnn_stock.py', *QUICK)
     assert_ran(result)
-    assert kept_aside(result.stdout, 'rnn_stock', 2) == 'OSError' and LOAD_LINE not in result.stdout
+    assert kept_aside(result.stdout, 'rnn_stock', 2) == 'OSError' and LOADED not in result.stdout
     assert aside(checkpoint, 2).read_bytes() == b'not an HDF5 file'
     assert earlier.read_bytes() == b'kept aside by an earlier run'
     assert saved_val_loss(result.stdout) == printed_stamp(checkpoint)  # a new, readable checkpoint
@@ -304,7 +301,7 @@ def test_epochs_0_answers_from_the_saved_checkpoint_without_training(p38_quick, 
     result = project.run('p38_rnn_stock.py', '--epochs', '0', '--no-show', stdin='1\n2020-03-02\n')
     assert result.returncode == 0 and result.stderr == '', result.stderr[-3000:]
     out = result.stdout
-    assert f'{LOAD_LINE}\ncheckpoint/rnn_stock.weights.h5: val_loss {printed_stamp(checkpoint)}\n' in out
+    assert f'{LOADED}\ncheckpoint/rnn_stock.weights.h5: val_loss {printed_stamp(checkpoint)}\n' in out
     assert 'Epoch' not in out and ' - val_loss: ' not in out and progress_bars(out) == 0, out[-3000:]
     assert 'saved the best weights' not in out and 'did not beat' not in out
     assert (project.path / 'weights.txt').read_text() == (trained_project.path / 'weights.txt').read_text()
@@ -326,7 +323,7 @@ def test_epochs_0_answers_from_the_saved_checkpoint_without_training(p38_quick, 
 def test_epochs_0_without_a_loadable_checkpoint_is_one_line_and_changes_nothing(project, script, plant, error):
     """No checkpoint, or one that cannot be loaded: one line saying what to run first, a non-zero exit, no training,
     nothing written, and the file neither renamed nor changed (a training run would have set it aside)."""
-    checkpoint = project.checkpoint(SCRIPTS[script])
+    checkpoint = project.checkpoint(STOCK_SCRIPTS[script])
     if plant:
         plant(checkpoint)
     before = {path.name: path.read_bytes() for path in (project.path / 'checkpoint').iterdir()}
@@ -334,7 +331,7 @@ def test_epochs_0_without_a_loadable_checkpoint_is_one_line_and_changes_nothing(
     assert result.returncode != 0
     assert result.stderr == (f'--epochs 0 cannot load checkpoint/{checkpoint.name} ({error}); '
                              f'make one first: python {script}\n'), result.stderr[-3000:]
-    assert 'Epoch' not in result.stdout and LOAD_LINE not in result.stdout and COUNT_PROMPT not in result.stdout
+    assert 'Epoch' not in result.stdout and LOADED not in result.stdout and DAYS_PROMPT not in result.stdout
     assert {path.name: path.read_bytes() for path in (project.path / 'checkpoint').iterdir()} == before
     assert not (project.path / 'weights.txt').exists() and not (project.path / 'figures').exists()
 
@@ -384,7 +381,7 @@ def test_p38_a_stale_display_and_a_count_of_0(project):
     result = project.run('p38_rnn_stock.py', '--epochs', '1', stdin='0\n', env={'DISPLAY': ':99'}, timeout=180)
     assert_ran(result)
     assert_figures(project, 'p38_rnn_stock.py')
-    assert result.stdout.endswith(f'{COUNT_PROMPT}\n')  # piped input is not echoed: the script ends the line
+    assert result.stdout.endswith(f'{DAYS_PROMPT}\n')  # piped input is not echoed: the script ends the line
 
 
 def open_is_abc_on_line_101(data):
@@ -446,7 +443,7 @@ def test_p38_bad_csv_is_one_line_and_writes_nothing(project, spoil, problem, fro
 def test_lstm_and_gru_quick_run(project, script, rows, training, plant, errors):
     """A shorter CSV (the last 800 days; the first 361, the least that works) and a checkpoint that cannot be used."""
     rewrite_rows(project, lambda data: data[rows])
-    name = SCRIPTS[script]
+    name = STOCK_SCRIPTS[script]
     checkpoint = project.checkpoint(name)
     plant(checkpoint)
     other = checkpoint.read_bytes()
@@ -455,7 +452,7 @@ def test_lstm_and_gru_quick_run(project, script, rows, training, plant, errors):
     result = project.run(script, *QUICK, stdin=f'1\n{day}\n')
     assert_ran(result)
     assert f'{training} training samples, 240 test samples' in result.stdout
-    assert kept_aside(result.stdout, name, 1) in errors and LOAD_LINE not in result.stdout
+    assert kept_aside(result.stdout, name, 1) in errors and LOADED not in result.stdout
     assert aside(checkpoint, 1).read_bytes() == other
     assert saved_val_loss(result.stdout, f'checkpoint/{checkpoint.name}') == printed_stamp(checkpoint)
     assert_metrics(result, csv_path(project))

@@ -13,15 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import Project, assert_png, read_weights_txt
+from conftest import DATE_PROMPT, DAYS_PROMPT, STOCK_SCRIPTS, Project, assert_png, read_weights_txt
 
 # script -> (the second layer's name as printed, the statistics lines: gate letter -> its lecture name)
 SCRIPTS = {'p38_rnn_stock.py': ('SimpleRNN', {}),
            'p47_LSTM_stock.py': ('LSTM', {'i': '输入门', 'f': '遗忘门', 'o': '输出门'}),
            'p56_GRU_stock.py': ('GRU', {'z': '更新门', 'r': '重置门'})}
 CSV = 'data/SH600519.csv'
-COUNT_PROMPT = 'input the number of test days:'
-DATE_PROMPT = 'input test date (YYYY-MM-DD) or next:'
 TILDE = '\u0303'  # the combining tilde of C̃ and h̃, as CONVENTIONS.md spells them
 NUMBER = r'-?\d+\.\d+'
 TWO_DECIMALS = r'-?\d+\.\d\d'
@@ -63,7 +61,6 @@ def explained(tmp_path_factory):
     return run
 
 
-CHECKPOINTS = {'p38_rnn_stock.py': 'rnn_stock', 'p47_LSTM_stock.py': 'LSTM_stock', 'p56_GRU_stock.py': 'GRU_stock'}
 
 
 @pytest.fixture(scope='module')
@@ -77,7 +74,7 @@ def sharpened(explained, tmp_path_factory):
         if script not in runs:
             trained = explained(script)
             project = Project(tmp_path_factory.mktemp(script.split('_')[0] + '_sharpened'))
-            name = CHECKPOINTS[script]
+            name = STOCK_SCRIPTS[script]
             project.checkpoint(name).write_bytes(trained.project.checkpoint(name).read_bytes())
             first_window = windows(project.path / CSV)[0][trained.typed[0]][0]
             sharpen(project.checkpoint(name), SCRIPTS[script][0], first_window)
@@ -216,7 +213,7 @@ def answers(stdout):
     """[(answer line, [the lines after it])] for each answered date, from the stdout after the count prompt (piped
     input is not echoed, so each answer follows its prompt on the same line)."""
     head, *chunks = stdout.split(DATE_PROMPT)
-    assert head.endswith(COUNT_PROMPT), head[-500:]
+    assert head.endswith(DAYS_PROMPT), head[-500:]
     return [(lines[0], lines[1:]) for lines in (chunk.splitlines() for chunk in chunks)]
 
 
