@@ -1,49 +1,21 @@
 # %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
-"""p27_rnn_embedding_1pre1.py: 字母预测 1pre1, Embedding 编码 (lecture 6, Embedding 实现 1pre1, 图 1.2.14-1.2.16).
-Embedding(5, 2) codes each letter in 2 trainable numbers; SimpleRNN(3) and Dense learn a->b ... e->a; then type letters.
+"""p27_rnn_embedding_1pre1.py: 字母预测 1pre1, Embedding 编码 (lecture 6, 图 1.2.14-1.2.16): a->b .. e->a
     python p27_rnn_embedding_1pre1.py [--epochs N] [--fresh] [--no-show] [--explain]  (or cell by cell in an editor)"""
-import argparse, contextlib, errno, itertools, os, re, sys, tempfile, warnings, h5py  # for the flags and the helpers
-
-
-def flag_error(message):
-    """A bad flag: one line saying what is wrong, instead of argparse's usage block."""
-    sys.exit(f'{parser.prog}: {message} (see --help)')
-
-
-@contextlib.contextmanager
-def tensorflow_start_up_lines_dropped():
-    """Drop the INFO lines TensorFlow logs before it reads TF_CPP_MIN_LOG_LEVEL, and its no-GPU cuInit error."""
-    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-    held, real_stderr = tempfile.TemporaryFile('w+', errors='replace'), os.dup(2)
-    os.dup2(held.fileno(), 2)
-    try:
-        yield
-    finally:
-        os.dup2(real_stderr, 2)
-        held.seek(0)
-        sys.stderr.writelines(line for line in held if not re.match(r'WARNING: All log messages|I0000 |.*cuInit', line))
-
-
+import argparse, os, sys, time
 parser = argparse.ArgumentParser(prog='p27_rnn_embedding_1pre1.py', description='字母预测 1pre1 with Embedding letters')
 parser.add_argument('--epochs', type=int, default=100, help='training epochs (lecture: 100; 0: use the checkpoint)')
 parser.add_argument('--fresh', action='store_true', help='train from scratch; the saved checkpoint stays unless beaten')
 parser.add_argument('--no-show', action='store_true', help='save the figure under figures/, never open a window')
 parser.add_argument('--explain', action='store_true', help='print the 循环计算过程 behind each answer')
-parser.error = flag_error
 args = parser.parse_args(sys.argv[1:] if os.path.basename(sys.argv[0]) == parser.prog else [])  # not a kernel's argv
-if args.epochs < 0:
-    flag_error(f"argument --epochs: '{args.epochs}' is not a whole number >= 0")
-if args.epochs == 0 and args.fresh:
-    flag_error('--epochs 0 uses the saved checkpoint and --fresh ignores it: give one or the other')
-start_folder = os.getcwd()  # where the user is: the paths in messages are ones they can open from here
-if '__file__' in globals():  # python p27_...py, from any folder: the lecture's ./ paths mean the script's folder
-    os.chdir(os.path.dirname(os.path.abspath(__file__)))  # (an editor's kernel has no __file__: ./ is its folder)
+if args.epochs < 0 or args.epochs == 0 and args.fresh:
+    parser.error('--epochs 0 uses the checkpoint, which --fresh ignores' if args.epochs == 0 else '--epochs: 0 or more')
+os.chdir(os.path.dirname(os.path.abspath(__file__)) if '__file__' in globals() else '.')  # ./ = the script's folder
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')  # TensorFlow's C++ log: fatal errors only
 
 # %% 1. import
 import numpy as np
-with tensorflow_start_up_lines_dropped():
-    import tensorflow as tf
-    tf.config.list_physical_devices()  # TensorFlow looks for a GPU here: all its start-up lines fall in the filter
+import tensorflow as tf
 from tensorflow.keras.layers import Dense, SimpleRNN, Embedding
 import matplotlib.pyplot as plt
 import os
@@ -77,65 +49,38 @@ model.compile(optimizer=tf.keras.optimizers.Adam(0.01),
               loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=False),
               metrics=['sparse_categorical_accuracy'])
 
-
 # %% 5. fit, 断点续训 (由于fit没有给出测试集, 不计算测试集准确率, 根据loss, 保存最优模型)
-def shown(path):
-    """path as the user can open it: relative from the script's folder, absolute from any other."""
-    return os.path.normpath(path) if os.getcwd() == start_folder else os.path.abspath(path)
-
-
-def errors_as_sentences(kind, error, traceback):
-    """sys.excepthook: Ctrl-C, a full disk or no permission is one line; any other error keeps its traceback."""
-    if issubclass(kind, KeyboardInterrupt):  # the checkpoint is whole, for only finished files are renamed over it
-        print('\ninterrupted; the last saved checkpoint stays as it was:', shown(checkpoint_save_path), file=sys.stderr)
-        sys.exit(130)
-    if isinstance(error, PermissionError) or getattr(error, 'errno', None) in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
-        sys.exit(f"error: {' '.join(str(error).split())}; free some disk space or check permissions")  # one line
-    sys.__excepthook__(kind, error, traceback)
-
-
-def load_checkpoint(path, monitor):
-    """断点续训 made safe: load weights and Adam's state (not with --fresh), return the loss to beat; or rename aside."""
-    untrained = model.get_weights()
-    try:
-        with h5py.File(path, 'r') as saved:
-            saved_value = float(saved.attrs[monitor])  # stamped by stamp_and_rename when it was saved
-        if not args.fresh:
-            model.optimizer.build(model.trainable_variables)  # Adam's moments are in the file too
-            warnings.filterwarnings('ignore', 'Skipping variable loading')  # another model's file: one line, below
-            model.load_weights(path)  # a file of another model raises ValueError, after loading what did fit
-            print(f'-------------load the model-----------------\n{shown(path)}: {monitor} {saved_value:.6f}')
-        return saved_value
-    except Exception as error:
-        model.set_weights(untrained)
-        if args.epochs == 0:  # nothing to use: rename nothing, say how to make a checkpoint
-            sys.exit(f'--epochs 0 cannot load {shown(path)} ({type(error).__name__}); make one first: python {parser.prog}')
-        aside = next(f'{path}.unloadable{n}' for n in itertools.count(1) if not os.path.exists(f'{path}.unloadable{n}'))
-        os.replace(path, aside)
-        print(f'cannot load {shown(path)} ({type(error).__name__}); kept it as {shown(aside)}, training from scratch')
-
-
-def stamp_and_rename(epoch, logs):
-    """Stamp the file ModelCheckpoint just wrote with its loss, then rename it over the checkpoint in one step."""
-    if cp_callback.best != saved_loss and os.path.exists(cp_callback.filepath):  # this run's file, not a leftover
-        with h5py.File(cp_callback.filepath, 'a') as saved:
-            saved.attrs[cp_callback.monitor] = cp_callback.best
-        os.replace(cp_callback.filepath, checkpoint_save_path)
-
-
-sys.excepthook = errors_as_sentences
 checkpoint_save_path = "./checkpoint/rnn_embedding_1pre1.weights.h5"  # Keras 3 names weight files .weights.h5
-saved_loss = None
+model.optimizer.build(model.trainable_variables)  # Adam's moments are saved with the weights: built, they load too
+untrained = [v.numpy() for v in model.weights + model.optimizer.variables]  # where a run without a checkpoint starts
+saved_loss = None  # the saved weights' loss: a new checkpoint must beat it
 if os.path.exists(checkpoint_save_path) or args.epochs == 0:
-    saved_loss = load_checkpoint(checkpoint_save_path, 'loss')  # prints the lecture's -----load the model-----
+    if not args.fresh:
+        print('-------------load the model-----------------')
+    try:
+        model.load_weights(checkpoint_save_path)  # a damaged file or another model's raises (after loading what fits)
+        saved_loss = model.evaluate(x_train, y_train, verbose=0)[0]
+    except (OSError, ValueError) as error:
+        if args.epochs == 0:  # nothing to show: rename nothing, say how to make a checkpoint
+            sys.exit(f'--epochs 0 cannot load {checkpoint_save_path} ({type(error).__name__}); '
+                     f'make one first: python {parser.prog}')
+        aside = f'{checkpoint_save_path}.unloadable-{time.strftime("%Y%m%d-%H%M%S")}'  # kept, never deleted
+        os.replace(checkpoint_save_path, aside)
+        print(f'cannot load {checkpoint_save_path} ({type(error).__name__}): kept it as {aside}, training from scratch')
+if args.fresh or saved_loss is None:  # from scratch: the untrained weights and a new Adam, as without a checkpoint
+    for variable, value in zip(model.weights + model.optimizer.variables, untrained):
+        variable.assign(value)
 cp_callback = tf.keras.callbacks.ModelCheckpoint(filepath=checkpoint_save_path.replace('.weights', '.saving.weights'),
                                                  save_weights_only=True, save_best_only=True, monitor='loss',
                                                  initial_value_threshold=saved_loss)  # a worse run keeps the saved file
-history = model.fit(x_train, y_train, batch_size=32, epochs=args.epochs,  # Ctrl-C: errors_as_sentences
-                    callbacks=[cp_callback, tf.keras.callbacks.LambdaCallback(on_epoch_end=stamp_and_rename)])
-if args.epochs > 0:  # --epochs 0 trained nothing: the load line above said which weights these are
-    print(f'saved the best weights (loss {cp_callback.best:.6f}) to {shown(checkpoint_save_path)}'
-          if cp_callback.best != saved_loss else f'kept {shown(checkpoint_save_path)}: this run did not beat its loss')
+if os.path.exists(cp_callback.filepath):  # a new best is saved beside the checkpoint: drop half a one a Ctrl-C left
+    os.remove(cp_callback.filepath)
+renamed = tf.keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: os.path.exists(cp_callback.filepath)
+                                            and os.replace(cp_callback.filepath, checkpoint_save_path))  # at once
+history = model.fit(x_train, y_train, batch_size=32, epochs=args.epochs, callbacks=[cp_callback, renamed])
+if args.epochs > 0:
+    print(f'saved the best weights (loss {cp_callback.best:.6f}) to {checkpoint_save_path}' if cp_callback.best !=
+          saved_loss else f'kept {checkpoint_save_path}: this run did not beat its loss {saved_loss:.6f}')
 
 # %% 6. summary
 model.summary()
@@ -166,7 +111,7 @@ if history.history:
         axes.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     os.makedirs('./figures', exist_ok=True)  # always saved, 1280 px wide for a projector; shown where there is a screen
     plt.savefig('./figures/p27_rnn_embedding_1pre1.png', dpi=200)
-    print('figure saved to', shown('./figures/p27_rnn_embedding_1pre1.png'))
+    print('figure saved to figures/p27_rnn_embedding_1pre1.png')
     if not args.no_show and plt.get_backend().lower() != 'agg':  # no screen (or a stale DISPLAY): matplotlib chose agg
         plt.show()
 
@@ -174,19 +119,20 @@ if history.history:
 # %% predict: 输入字母, 预测下一个字母 (--explain: the 循环计算过程 of 图 1.2.8 with this model's weights)
 def ask(prompt, is_valid, expected):
     """input(prompt), stripped and in lower case, until is_valid(answer). End of input or Ctrl-C ends calmly."""
-    with contextlib.suppress(EOFError, KeyboardInterrupt):
+    try:
         while not is_valid(answer := input(prompt).strip().lower()):
             print(expected)
         return answer
-    print('\nbye')
-    sys.exit(0)
+    except (EOFError, KeyboardInterrupt):  # Ctrl-D (Windows: Ctrl-Z), a closed pipe, or Ctrl-C: a calm goodbye
+        print('\nbye')
+        sys.exit()
 
 
 def explain(letters, predicted):
     """Recompute, in NumPy from the model's weights, the forward pass model.predict just ran and print each step."""
     embedding, w_xh, w_hh, bh, w_hy, by = model.get_weights()
     h = np.zeros_like(bh)
-    with np.printoptions(linewidth=sys.maxsize, formatter={'float': lambda v: f'{round(v, 2) + 0.0:.2f}'}):  # 2 decimals, no -0.00
+    with np.printoptions(linewidth=sys.maxsize, formatter={'float': lambda v: f'{round(v, 2) + 0.0:.2f}'}):  # not -0.00
         print(f'h_0 = {h}   (初始时刻记忆体内的记忆是 0)')
         for t, letter in enumerate(letters, start=1):
             x = embedding[w_to_id[letter]]  # Embedding 是查表: 字母的 id 选出矩阵的一行
@@ -215,5 +161,3 @@ for i in range(preNum):
     pred = tf.argmax(result, axis=1)
     pred = int(pred[0])  # NumPy 2 turns only a single number into an int
     print(alphabet1 + '->' + input_word[pred])  # print, not tf.print: tf.print writes to stderr, out of turn
-if preNum == 0 and not sys.stdin.isatty():
-    print()  # piped input is not echoed: end the prompt's line

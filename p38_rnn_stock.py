@@ -1,49 +1,22 @@
 # %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
-"""p38_rnn_stock.py: RNN 实现股票预测 (lecture 6, 图 1.2.28-1.2.36): 60 days of 贵州茅台 (600519) opening prices predict
-the 61st with two SimpleRNN 循环计算层 (80, 100 记忆体), Dropout, Dense(1); 均方误差/均方根误差/平均绝对误差, and the persistence baseline's.
-    python p38_rnn_stock.py [--epochs N] [--fresh] [--no-show] [--explain]    (or cell by cell in an editor)"""
-import argparse, contextlib, errno, itertools, os, re, sys, tempfile, h5py  # for the flags and the helpers
-
-
-def flag_error(message):
-    """A bad flag: one line saying what is wrong, instead of argparse's usage block."""
-    sys.exit(f'{parser.prog}: {message} (see --help)')
-
-
-@contextlib.contextmanager
-def tensorflow_start_up_lines_dropped():
-    """Drop the INFO lines TensorFlow logs before it reads TF_CPP_MIN_LOG_LEVEL, and its no-GPU cuInit error."""
-    os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
-    held, real_stderr = tempfile.TemporaryFile('w+', errors='replace'), os.dup(2)
-    os.dup2(held.fileno(), 2)
-    try:
-        yield
-    finally:
-        os.dup2(real_stderr, 2)
-        held.seek(0)
-        sys.stderr.writelines(line for line in held if not re.match(r'WARNING: All log messages|I0000 |.*cuInit', line))
-
-
+"""p38_rnn_stock.py: RNN 实现股票预测 (lecture 6, 图 1.2.28-1.2.36): 60 days of 贵州茅台 opens predict the 61st.
+    python p38_rnn_stock.py [--epochs N] [--seed N] [--fresh] [--no-show] [--explain]  (or cell by cell in an editor)"""
+import argparse, os, sys, time
 parser = argparse.ArgumentParser(prog='p38_rnn_stock.py', description='RNN 实现股票预测: SimpleRNN on 贵州茅台 opens')
 parser.add_argument('--epochs', type=int, default=50, help='training epochs (lecture: 50; 0: use the checkpoint)')
+parser.add_argument('--seed', type=int, default=7, help="random seed of the weights, Dropout and fit (lecture: 7)")
 parser.add_argument('--fresh', action='store_true', help='train from scratch; the saved checkpoint stays unless beaten')
 parser.add_argument('--no-show', action='store_true', help='save the figures under figures/, never open a window')
 parser.add_argument('--explain', action='store_true', help='print the 循环计算过程 behind each predicted open')
-parser.error = flag_error
 args = parser.parse_args(sys.argv[1:] if os.path.basename(sys.argv[0]) == parser.prog else [])  # not a kernel's argv
-if args.epochs < 0:
-    flag_error(f"argument --epochs: '{args.epochs}' is not a whole number >= 0")
-if args.epochs == 0 and args.fresh:
-    flag_error('--epochs 0 uses the saved checkpoint and --fresh ignores it: give one or the other')
-start_folder = os.getcwd()  # where the user is: the paths in messages are ones they can open from here
-if '__file__' in globals():  # python p38_...py, from any folder: the lecture's ./ paths mean the script's folder
-    os.chdir(os.path.dirname(os.path.abspath(__file__)))  # (an editor's kernel has no __file__: ./ is its folder)
+if args.epochs < 0 or args.epochs == 0 and args.fresh:
+    parser.error('--epochs 0 uses the checkpoint, which --fresh ignores' if args.epochs == 0 else '--epochs: 0 or more')
+os.chdir(os.path.dirname(os.path.abspath(__file__)) if '__file__' in globals() else '.')  # ./ = the script's folder
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')  # TensorFlow's C++ log: fatal errors only
 
 # %% 1. import
 import numpy as np
-with tensorflow_start_up_lines_dropped():
-    import tensorflow as tf
-    tf.config.list_physical_devices()  # TensorFlow looks for a GPU here: all its start-up lines fall in the filter
+import tensorflow as tf
 from tensorflow.keras.layers import Dropout, Dense, SimpleRNN
 import matplotlib.pyplot as plt
 import os
@@ -52,39 +25,17 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.metrics import mean_squared_error, mean_absolute_error
 import math
 
-
 # %% 2. 训练集和测试集: 连续60天的开盘价作为输入特征, 第61天的开盘价作为标签
-def shown(path):
-    """path as the user can open it: relative from the script's folder, absolute from any other."""
-    return os.path.normpath(path) if os.getcwd() == start_folder else os.path.abspath(path)
-
-
-def read_stock_csv(path):
-    """pd.read_csv, checked: B 列 date, C 列 open, rising dates, opens > 0, 361 days or more (Excel/WPS copies too)."""
-    def fail(problem):
-        sys.exit(f'{parser.prog}: {shown(path)}: {problem}; nothing was trained or written')
-    try:
-        maotai = pd.read_csv(path, keep_default_na=False)  # an empty cell stays '', to be named as such
-    except FileNotFoundError:
-        fail('no such file (python p37_tushare.py downloads it)')
-    except (OSError, ValueError) as error:  # a folder, no permission, not a CSV at all
-        fail(f'cannot be read as a CSV ({type(error).__name__}: {" ".join(str(error).split())})')
-    if list(maotai.columns[1:3]) != ['date', 'open']:
-        fail(f"no open column in C 列 (its columns are {', '.join(map(str, maotai.columns))}; p37 writes ,date,open,...)")
-    dates = pd.to_datetime(maotai['date'].astype(str).str.replace('/', '-'), format='%Y-%m-%d', errors='coerce')
-    opens = pd.to_numeric(maotai['open'], errors='coerce')
-    for column, bad, expected in (('date', dates.isna() | (dates <= dates.shift()), 'a date later than the line above'),
-                                  ('open', ~np.isfinite(opens) | (opens <= 0), 'a positive number')):
-        if bad.any():  # name the first bad line (the header is line 1, row 0 is line 2)
-            fail(f'line {bad.idxmax() + 2}: {column} is {str(maotai[column][bad.idxmax()])!r}, not {expected}')
-    if len(maotai) < 300 + 60 + 1:
-        fail(f'only {len(maotai)} trading days; at least {300 + 60 + 1} are needed (the last 300 to test, 60 + 1 to train)')
-    return maotai.assign(date=dates, open=opens)
-
-
-maotai = read_stock_csv('./data/SH600519.csv')  # 读取股票文件 (pd.read_csv, checked); the lecture's 2426 is len(maotai)
+try:  # a missing or malformed CSV: one line. One re-saved by Excel or WPS (2010/4/26, BOM, CRLF) reads as the original
+    maotai = pd.read_csv('./data/SH600519.csv')  # 读取股票文件 (p37_tushare.py writes it into data/)
+    maotai['date'] = pd.to_datetime(maotai['date'], format='mixed')
+    if not (maotai.columns[2] == 'open' and pd.to_numeric(maotai['open']).gt(0).all() and len(maotai) > 300 + 60
+            and maotai['date'].is_monotonic_increasing):
+        raise ValueError('the lecture needs C 列 open > 0, dates in order, 361 days or more')
+except (OSError, LookupError, ValueError) as error:
+    sys.exit(f'{parser.prog}: cannot use data/SH600519.csv ({type(error).__name__}: {error}); p37_tushare.py writes it')
 training_set = maotai.iloc[0:len(maotai) - 300, 2:3].values  # 前(2426-300=2126)天的开盘价作为训练集, 表格从0开始计数, 2:3 是提取(2:3)列, 前闭后开, 故提取出C列开盘价
-test_set = maotai.iloc[len(maotai) - 300:, 2:3].values  # 后300天的开盘价作为测试集
+test_set = maotai.iloc[len(maotai) - 300:, 2:3].values  # 后300天的开盘价作为测试集 (2426 = len(maotai), any CSV's length)
 # 归一化
 sc = MinMaxScaler(feature_range=(0, 1))  # 定义归一化: 归一化到(0, 1)之间
 training_set_scaled = sc.fit_transform(training_set)  # 求得训练集的最大值, 最小值这些训练集固有的属性, 并在训练集上进行归一化
@@ -104,7 +55,7 @@ np.random.shuffle(x_train)
 np.random.seed(7)
 np.random.shuffle(y_train)
 tf.random.set_seed(7)
-tf.keras.utils.set_random_seed(7)  # Keras 3 seeds its initial weights from Python's random too: seed all three
+tf.keras.utils.set_random_seed(args.seed)  # Keras 3 seeds the weights from Python's random too; --seed (lecture: 7)
 # 将训练集由list格式变为array格式
 x_train, y_train = np.array(x_train), np.array(y_train)
 # 使x_train符合RNN输入要求: [送入样本数, 循环核时间展开步数, 每个时间步输入特征个数]
@@ -135,59 +86,39 @@ model.compile(optimizer=tf.keras.optimizers.Adam(0.001),
               loss='mean_squared_error')  # 损失函数用均方误差
 # 该应用只观测loss数值, 不观测准确率, 所以删去metrics选项, 一会在每个epoch迭代显示时只显示loss值
 
-
 # %% 5. fit, 断点续训 (根据测试集的 val_loss 保存最优模型)
-def errors_as_sentences(kind, error, traceback):
-    """sys.excepthook: Ctrl-C, a full disk or no permission is one line; any other error keeps its traceback."""
-    if issubclass(kind, KeyboardInterrupt):  # the checkpoint is whole, for only finished files are renamed over it
-        print('\ninterrupted; the last saved checkpoint stays as it was:', shown(checkpoint_save_path), file=sys.stderr)
-        sys.exit(130)
-    if isinstance(error, PermissionError) or getattr(error, 'errno', None) in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
-        sys.exit(f"error: {' '.join(str(error).split())}; free some disk space or check permissions")  # one line
-    sys.__excepthook__(kind, error, traceback)
-
-
-def load_checkpoint(path, monitor):
-    """断点续训 made safe: load weights and Adam's state (not with --fresh), return the val_loss to beat; else set aside."""
-    untrained = model.get_weights()
-    try:
-        with h5py.File(path, 'r') as saved:
-            saved_value = float(saved.attrs[monitor])  # stamped by stamp_and_rename when it was saved
-        if not args.fresh:
-            model.optimizer.build(model.trainable_variables)  # Adam's moments are in the file too
-            model.load_weights(path)  # a file of another model raises ValueError, after loading what did fit
-            print(f'-------------load the model-----------------\n{shown(path)}: {monitor} {saved_value:.6f}')
-        return saved_value
-    except Exception as error:
-        model.set_weights(untrained)
-        if args.epochs == 0:  # nothing to use: rename nothing, say how to make a checkpoint
-            sys.exit(f'--epochs 0 cannot load {shown(path)} ({type(error).__name__}); make one first: python {parser.prog}')
-        aside = next(f'{path}.unloadable{n}' for n in itertools.count(1) if not os.path.exists(f'{path}.unloadable{n}'))
-        os.replace(path, aside)
-        print(f'cannot load {shown(path)} ({type(error).__name__}); kept it as {shown(aside)}, training from scratch')
-
-
-def stamp_and_rename(epoch, logs):
-    """Stamp the file ModelCheckpoint just wrote with its val_loss, then rename it over the checkpoint in one step."""
-    if cp_callback.best != saved_val_loss and os.path.exists(cp_callback.filepath):  # this run's file, no leftover
-        with h5py.File(cp_callback.filepath, 'a') as saved:
-            saved.attrs[cp_callback.monitor] = cp_callback.best
-        os.replace(cp_callback.filepath, checkpoint_save_path)
-
-
-sys.excepthook = errors_as_sentences
 checkpoint_save_path = "./checkpoint/rnn_stock.weights.h5"  # Keras 3 names weight files .weights.h5
-saved_val_loss = None
+model.optimizer.build(model.trainable_variables)  # Adam's moments are saved with the weights: built, they load too
+untrained = [v.numpy() for v in model.weights + model.optimizer.variables]  # where a run without a checkpoint starts
+saved_val_loss = None  # the saved weights' val_loss: a new checkpoint must beat it
 if os.path.exists(checkpoint_save_path) or args.epochs == 0:
-    saved_val_loss = load_checkpoint(checkpoint_save_path, 'val_loss')  # prints the lecture's -----load the model-----
+    if not args.fresh:
+        print('-------------load the model-----------------')
+    try:
+        model.load_weights(checkpoint_save_path)  # a damaged file or another model's raises (after loading what fits)
+        saved_val_loss = model.evaluate(x_test, y_test, verbose=0)
+    except (OSError, ValueError) as error:
+        if args.epochs == 0:  # nothing to show: rename nothing, say how to make a checkpoint
+            sys.exit(f'--epochs 0 cannot load {checkpoint_save_path} ({type(error).__name__}); '
+                     f'make one first: python {parser.prog}')
+        aside = f'{checkpoint_save_path}.unloadable-{time.strftime("%Y%m%d-%H%M%S")}'  # kept, never deleted
+        os.replace(checkpoint_save_path, aside)
+        print(f'cannot load {checkpoint_save_path} ({type(error).__name__}): kept it as {aside}, training from scratch')
+if args.fresh or saved_val_loss is None:  # from scratch: the untrained weights and a new Adam, as without a checkpoint
+    for variable, value in zip(model.weights + model.optimizer.variables, untrained):
+        variable.assign(value)
 cp_callback = tf.keras.callbacks.ModelCheckpoint(filepath=checkpoint_save_path.replace('.weights', '.saving.weights'),
                                                  save_weights_only=True, save_best_only=True, monitor='val_loss',
                                                  initial_value_threshold=saved_val_loss)  # a worse run keeps the file
+if os.path.exists(cp_callback.filepath):  # a new best is saved beside the checkpoint: drop half a one a Ctrl-C left
+    os.remove(cp_callback.filepath)
+renamed = tf.keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: os.path.exists(cp_callback.filepath)
+                                            and os.replace(cp_callback.filepath, checkpoint_save_path))  # at once
 history = model.fit(x_train, y_train, batch_size=64, epochs=args.epochs, validation_data=(x_test, y_test), validation_freq=1,
-                    callbacks=[cp_callback, tf.keras.callbacks.LambdaCallback(on_epoch_end=stamp_and_rename)])
-if args.epochs > 0:  # --epochs 0 trained nothing: the load line above said which weights these are
-    print(f'saved the best weights (val_loss {cp_callback.best:.6f}) to {shown(checkpoint_save_path)}'
-          if cp_callback.best != saved_val_loss else f'kept {shown(checkpoint_save_path)}: this run did not beat its val_loss')
+                    callbacks=[cp_callback, renamed])
+if args.epochs > 0:
+    print(f'saved the best weights (val_loss {cp_callback.best:.6f}) to {checkpoint_save_path}' if cp_callback.best !=
+          saved_val_loss else f'kept {checkpoint_save_path}: this run did not beat its val_loss {saved_val_loss:.6f}')
 
 # %% 6. summary
 model.summary()
@@ -201,18 +132,9 @@ for v in model.trainable_variables:
     file.write(str(v.numpy()) + '\n')
 file.close()
 
-
 # %% loss 可视化 (--epochs 0 trained nothing, so there is no curve to draw)
-def save_and_show(figure_name, dpi=200):
-    """Save the figure under figures/ (dpi 200: 1280 px wide, for a projector); show it where there is a screen."""
-    os.makedirs('./figures', exist_ok=True)
-    plt.savefig('./figures/' + figure_name, dpi=dpi)
-    print('figure saved to', shown('./figures/' + figure_name))
-    if not args.no_show and plt.get_backend().lower() != 'agg':  # no screen (or a stale DISPLAY): matplotlib chose agg
-        plt.show()
-    plt.close()  # the next plt.plot starts a new figure, as after the lecture's plt.show()
-
-
+os.makedirs('./figures', exist_ok=True)  # every figure is saved, 1280 px wide for a projector; shown on a screen
+show = not args.no_show and plt.get_backend().lower() != 'agg'  # no screen (or a stale DISPLAY): matplotlib chose agg
 if history.history:
     loss = history.history['loss']
     val_loss = history.history['val_loss']
@@ -222,7 +144,9 @@ if history.history:
     plt.title('Training and Validation Loss')
     plt.gca().xaxis.set_major_locator(plt.MaxNLocator(integer=True))  # whole epochs, even after a short run
     plt.legend()
-    save_and_show('p38_rnn_stock_loss.png')
+    plt.savefig('./figures/p38_rnn_stock_loss.png', dpi=200)
+    print('figure saved to figures/p38_rnn_stock_loss.png')
+    plt.show() if show else plt.close()
 
 # %% predict: 测试集输入模型进行预测
 predicted_stock_price = model.predict(x_test, verbose=0)  # verbose=0: TF 2.1 printed no progress bar here
@@ -230,14 +154,17 @@ predicted_stock_price = model.predict(x_test, verbose=0)  # verbose=0: TF 2.1 pr
 predicted_stock_price = sc.inverse_transform(predicted_stock_price)
 # 对真实数据还原---从(0, 1)反归一化到原始范围
 real_stock_price = sc.inverse_transform(test_set[60:])
-# 画出真实数据和预测数据的对比曲线
-plt.plot(real_stock_price, color='red', label='MaoTai Stock Price')
-plt.plot(predicted_stock_price, color='blue', label='Predicted MaoTai Stock Price')
+# 画出真实数据和预测数据的对比曲线 (x: the test days' dates, where the lecture counted samples)
+test_dates = maotai['date'].iloc[-len(real_stock_price):]
+plt.plot(test_dates, real_stock_price, color='red', label='MaoTai Stock Price')
+plt.plot(test_dates, predicted_stock_price, color='blue', label='Predicted MaoTai Stock Price')
 plt.title('MaoTai Stock Price Prediction')
 plt.xlabel('Time')
 plt.ylabel('MaoTai Stock Price')
 plt.legend()
-save_and_show('p38_rnn_stock_prediction.png')
+plt.savefig('./figures/p38_rnn_stock_prediction.png', dpi=200)
+print('figure saved to figures/p38_rnn_stock_prediction.png')
+plt.show() if show else plt.close()
 
 # %% evaluate
 # calculate MSE 均方误差 ---> E[(预测值-真实值)^2] (预测值减真实值求平方后求均值)
@@ -258,15 +185,51 @@ print('均方根误差: %.6f' % math.sqrt(mean_squared_error(persistence, real_s
 print('平均绝对误差: %.6f' % mean_absolute_error(persistence, real_stock_price))
 
 
-# %% 预测: type a test day and see the model's open next to the real one, or next for the day after the CSV
+# %% 滞后检查 and 多日预测: is the prediction just the last real price? How fast does the error grow days ahead?
+def forecast(windows, days):
+    """Opens predicted for `days` trading days after each scaled 60-day window, each prediction fed back as the
+    newest day (the oldest dropped): (windows, days), de-scaled. Column 0 is model.predict's own answer."""
+    ahead = []
+    for _ in range(days):
+        ahead.append(model.predict(windows, verbose=0))
+        windows = np.concatenate([windows[:, 1:], ahead[-1][:, None]], axis=1)
+    return sc.inverse_transform(np.hstack(ahead).reshape(-1, 1)).reshape(-1, days)
+
+
+opens, n = maotai['open'].values, len(real_stock_price)  # the test days are the CSV's last n rows
+lags = [math.sqrt(mean_squared_error(predicted_stock_price[:, 0], opens[len(opens) - n - k:len(opens) - k]))
+        for k in range(6)]  # k=0: the 均方根误差 above
+closest = int(np.argmin(lags))
+print('滞后检查 (lag check), 均方根误差 of the predicted opens against the real opens k trading days earlier:\n  '
+      + ' · '.join(f'k={k} {lag:.2f}' for k, lag in enumerate(lags)) + f' → closest at k={closest}: ' + ('no lag'
+      if closest == 0 else f'the prediction follows the real price {closest} day{"s" * (closest > 1)} late'))
+ahead, real = forecast(x_test, 10), real_stock_price[:, 0]  # day i+h-1 forecast h days ahead from the 60 before day i
+horizon = [math.sqrt(mean_squared_error(ahead[:n - h + 1, h - 1], real[h - 1:])) for h in range(1, 11)]
+horizon_persistence = [math.sqrt(mean_squared_error(persistence[:n - h + 1, 0], real[h - 1:])) for h in range(1, 11)]
+print('多日预测 (each prediction fed back as the newest of the 60 days), 均方根误差 by trading days ahead:\n  '
+      + f'1 {horizon[0]:.2f} (persistence {horizon_persistence[0]:.2f}) · '
+      + ' · '.join(f'{h} {horizon[h - 1]:.2f} ({horizon_persistence[h - 1]:.2f})' for h in (2, 3, 5, 10)))
+plt.plot(range(1, 11), horizon, 'bo-', label='SimpleRNN, predictions fed back')
+plt.plot(range(1, 11), horizon_persistence, 'rs--', label="persistence: the last real open")
+plt.title('RMSE of the predicted open, by trading days ahead')
+plt.xlabel('trading days ahead')
+plt.xticks(range(1, 11))
+plt.legend()
+plt.savefig('./figures/p38_rnn_stock_horizon.png', dpi=200)
+print('figure saved to figures/p38_rnn_stock_horizon.png')
+plt.show() if show else plt.close()
+
+
+# %% 预测: type a test day and see the model's open next to the real one, or next [N] for the days after the CSV
 def ask(prompt, is_valid, expected):
     """input(prompt), stripped and in lower case, until is_valid(answer). End of input or Ctrl-C ends calmly."""
-    with contextlib.suppress(EOFError, KeyboardInterrupt):
+    try:
         while not is_valid(answer := input(prompt).strip().lower()):
             print(expected)
         return answer
-    print('\nbye')
-    sys.exit(0)
+    except (EOFError, KeyboardInterrupt):  # Ctrl-D (Windows: Ctrl-Z), a closed pipe, or Ctrl-C: a calm goodbye
+        print('\nbye')
+        sys.exit()
 
 
 def explain(day, predicted_open):
@@ -301,22 +264,28 @@ def explain(day, predicted_open):
         figure.colorbar(image, ax=axes[key], label=title)
         axes[key].set(xticks=[0, 29, 59], xticklabels=['t=1', 30, 60])
     axes['2'].set(yticks=[order.index(j)], yticklabels=[f'#{j} →'])
-    save_and_show(f'p38_rnn_stock_explain_{day}.png')
+    figure.savefig(f'./figures/p38_rnn_stock_explain_{day}.png', dpi=200)
+    print(f'figure saved to figures/p38_rnn_stock_explain_{day}.png')
+    plt.show() if show else plt.close()
 
 
-test_days = list(maotai['date'].iloc[-len(real_stock_price):].dt.strftime('%Y-%m-%d'))  # the days with a prediction
-date_help = f'please type a trading day from {test_days[0]} to {test_days[-1]} (YYYY-MM-DD), or next'
+test_days = list(test_dates.dt.strftime('%Y-%m-%d'))  # the days with a prediction
+next_days = ['next'] + [f'next {n}' for n in range(1, 31)]  # next: the day after the CSV; next N: N days
+date_help = f'please type a trading day from {test_days[0]} to {test_days[-1]} (YYYY-MM-DD), next, or next N (1-30)'
 preNum = int(ask("input the number of test days:", str.isdecimal, 'please type a whole number, 0 or more'))
 for i in range(preNum):
-    day = ask("input test date (YYYY-MM-DD) or next:", lambda text: text == 'next' or text in test_days, date_help)
-    if day == 'next':  # 最后60天的开盘价 -> [送入样本数 1, 循环核时间展开步数 60, 每个时间步输入特征个数 1]
+    day = ask("input test date (YYYY-MM-DD) or next:", lambda text: text in test_days + next_days, date_help)
+    if day.startswith('next'):  # 最后60天的开盘价 -> [送入样本数 1, 循环核时间展开步数 60, 每个时间步输入特征个数 1]
         last_60 = np.reshape(sc.transform(maotai.iloc[-60:, 2:3].values), (1, 60, 1))
-        next_open = sc.inverse_transform(model.predict(last_60, verbose=0))[0, 0]
-        print(f"next trading day after {maotai['date'].iloc[-1]:%Y-%m-%d} -> predicted open {next_open:.2f}")
+        next_opens = forecast(last_60, int(day[5:] or 1))[0]
+        if day == 'next':
+            print(f'next trading day after {test_days[-1]} -> predicted open {next_opens[0]:.2f}')
+        else:  # each prediction fed back as the newest of the 60 days
+            for d, next_open in enumerate(next_opens, start=1):
+                print(f'trading day +{d} after {test_days[-1]} -> predicted open {next_open:.2f}')
     else:
         j = test_days.index(day)
         print(f'{day} -> predicted open {predicted_stock_price[j, 0]:.2f}, real open {real_stock_price[j, 0]:.2f}')
-    if args.explain:  # the 循环计算过程 behind the open just printed
-        explain(day, next_open if day == 'next' else predicted_stock_price[j, 0])
-if preNum == 0 and not sys.stdin.isatty():
-    print()  # piped input is not echoed: end the prompt's line
+    if args.explain:  # the 循环计算过程 behind the open just printed (for next N: behind the first day)
+        explain('next' if day.startswith('next') else day, next_opens[0] if day.startswith('next') else
+                predicted_stock_price[j, 0])
