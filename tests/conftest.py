@@ -123,11 +123,15 @@ def persistence(csv):
     return dict(zip(METRIC_LABELS, (mse, math.sqrt(mse), float(np.mean(np.abs(error))))))
 
 
-def stamp(checkpoint, monitor):
-    """The value (loss or val_loss) a checkpoint file is stamped with: its HDF5 root attribute, read with h5py."""
-    import h5py
-    with h5py.File(checkpoint, 'r') as file:
-        return float(file.attrs[monitor])
+# What TensorFlow writes to stderr as it starts, before it reads TF_CPP_MIN_LOG_LEVEL (absl's INFO lines about oneDNN
+# and a missing CUDA driver): a student sees them, and the scripts no longer filter them (issue 19). Nothing else may.
+TENSORFLOW_START_UP = re.compile(r'WARNING: All log messages before absl::InitializeLog\(\) is called are written to '
+                                 r'STDERR|I0000 [\d:. ]+\S+:\d+\] .*')
+
+
+def after_start_up(stderr):
+    """stderr without TensorFlow's start-up lines: what the script itself (or Python, or Keras) wrote there."""
+    return ''.join(line for line in stderr.splitlines(keepends=True) if not TENSORFLOW_START_UP.fullmatch(line.rstrip()))
 
 
 # ---- the letter scripts' lecture runs, made once per session and shared by every test file that needs them ---------
