@@ -80,9 +80,9 @@ if os.path.exists(cp_callback.filepath):  # a new best is saved beside the check
 renamed = tf.keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: os.path.exists(cp_callback.filepath)
                                             and os.replace(cp_callback.filepath, checkpoint_save_path))  # at once
 history = model.fit(x_train, y_train, batch_size=32, epochs=args.epochs, callbacks=[cp_callback, renamed])
-if args.epochs > 0:
-    print(f'saved the best weights (loss {cp_callback.best:.6f}) to {checkpoint_save_path}' if cp_callback.best !=
-          saved_loss else f'kept {checkpoint_save_path}: this run did not beat its loss {saved_loss:.6f}')
+if args.epochs > 0:  # (Keras logs an epoch's loss before the epoch's update: the saved weights' own loss is lower)
+    print(f'saved the best weights to {checkpoint_save_path}' if cp_callback.best != saved_loss else
+          f"kept {checkpoint_save_path}: this run did not beat the saved weights' loss {saved_loss:.6f}")
 
 # %% 6. summary
 model.summary()

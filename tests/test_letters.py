@@ -1,17 +1,18 @@
 """The four letter-prediction scripts (p15, p27, p21, p31), run as a student runs them."""
 import re
 import signal
+import subprocess
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
-from conftest import (ALPHABET, LETTER_SCRIPTS, LOADED, STALE_DISPLAY, assert_png, checkpoint_layers, read_weights_txt,
-                      stamp, typed_lines)
+from conftest import (ALPHABET, LETTER_SCRIPTS, LOADED, ROOT, STALE_DISPLAY, Project, after_start_up, assert_png,
+                      checkpoint_layers, read_weights_txt, typed_lines)
 
-NOISE = ('Traceback', 'I0000', 'absl::InitializeLog', 'cuInit', 'UserWarning', 'non-interactive')
 COUNT_PROMPT, LETTER_PROMPT = 'input the number of test alphabet:', 'input test alphabet:'
+P15, P15_NAME = 'p15_rnn_onehot_1pre1.py', 'rnn_onehot_1pre1'
 
 
 # ---- what the console says -----------------------------------------------------------------------------------------
@@ -30,25 +31,52 @@ def answers(stdout):
     return dict(re.findall(r'([a-z]+)->([a-z])\n', stdout))
 
 
-def the_line(pattern, stdout):
-    """The groups of the one console line that matches `pattern` in full."""
-    found = [match.groups() for match in re.finditer(f'^{pattern}$', stdout, re.MULTILINE)]
-    assert len(found) == 1, f'{len(found)} lines match {pattern!r} in\n{stdout}'
+def the_line(pattern, text):
+    """The groups of the one line of `text` that matches `pattern` in full."""
+    found = [match.groups() for match in re.finditer(f'^{pattern}$', text, re.MULTILINE)]
+    assert len(found) == 1, f'{len(found)} lines match {pattern!r} in\n{text}'
     return found[0]
 
 
-def saved_loss(stdout, shown):
-    """The loss, as printed, that the run says it saved the checkpoint (`shown` as printed) for."""
-    return the_line(rf'saved the best weights \(loss (\d+\.\d{{6}})\) to {re.escape(str(shown))}', stdout)[0]
+def shown(name):
+    """The checkpoint as every message names it: relative to the script's folder, from whatever folder it runs."""
+    return f'./checkpoint/{name}.weights.h5'
 
 
-def loaded_loss(stdout, shown):
-    """The loss, as printed under the lecture's load line, of the checkpoint the run loaded."""
-    return the_line(rf'{LOADED}\n{re.escape(str(shown))}: loss (\d+\.\d{{6}})', stdout)[0]
+def says_saved(stdout, name):
+    """The one line that says the run saved a new best checkpoint. It names no loss: Keras logs an epoch's loss before
+    the epoch's update, and the file holds the weights after it, whose own loss (what the next run must beat) is lower."""
+    the_line(rf'saved the best weights to {re.escape(shown(name))}', stdout)
 
 
-def kept(shown):
-    return f'kept {shown}: this run did not beat its loss'
+def kept_loss(stdout, name):
+    """The loss, as printed (6 decimals), of the saved weights the run did not beat."""
+    return the_line(rf"kept {re.escape(shown(name))}: this run did not beat the saved weights' loss (\d+\.\d{{6}})",
+                    stdout)[0]
+
+
+def agrees(printed, logged):
+    """A loss printed with 6 decimals is the one Keras logged with 4 (or 4 significant digits, for < 1e-3)."""
+    return abs(float(printed) - logged) <= 0.5e-4 + 0.5e-6 + 1e-12
+
+
+def loads_first(stdout):
+    """The lecture's load line opens the console (it is printed before load_weights, as the lecture does)."""
+    return stdout.splitlines()[:1] == [LOADED]
+
+
+# Keras' own warning when another model's file has another number of optimizer variables: the warning, then the
+# line of Keras' source it points at. It is Keras' line, not the script's: the script's message is its own one line.
+KERAS_SKIPPING = re.compile(r".*UserWarning: Skipping variable loading for optimizer .*\n(?:  .*\n)?")
+
+
+def ours(stderr):
+    """stderr without TensorFlow's start-up lines and Keras' optimizer-skipping warning: what the script wrote."""
+    return KERAS_SKIPPING.sub('', after_start_up(stderr))
+
+
+def files_in(folder):
+    return sorted(path.name for path in Path(folder).iterdir())
 
 
 def lecture_checkpoint_in(project, lecture_run, script):
@@ -60,6 +88,21 @@ def lecture_checkpoint_in(project, lecture_run, script):
     return saved
 
 
+@pytest.fixture(scope='module')
+def from_scratch(tmp_path_factory):
+    """script -> (project, result) of `python <script> --epochs 2 --no-show` in a project without a checkpoint: what
+    training from scratch prints and writes. Made once per script on first use; tests copy from it, none changes it."""
+    runs = {}
+
+    def run(script):
+        if script not in runs:
+            project = Project(tmp_path_factory.mktemp(f"scratch_{script.split('_')[0]}"))
+            runs[script] = project, project.run(script, '--epochs', '2', '--no-show')
+            assert runs[script][1].returncode == 0, runs[script][1].stderr
+        return runs[script]
+    return run
+
+
 # ---- the lecture's default run (conftest's lecture_run: made once per script and session, shared) ----------------
 
 @pytest.mark.parametrize('script', LETTER_SCRIPTS)
@@ -69,18 +112,21 @@ def test_lecture_run_learns_every_pair_and_answers_at_the_prompt(lecture_run, sc
     figure = f"figures/{script.replace('.py', '.png')}"
 
     assert result.returncode == 0, result.stderr  # a stale DISPLAY neither blocks nor warns (the timeout above)
-    assert not any(word in result.stderr for word in NOISE), result.stderr
-    assert len(epoch_losses(result.stdout)) == 100
+    assert after_start_up(result.stderr) == ''  # TensorFlow's start-up lines, and nothing else
+    losses = epoch_losses(result.stdout)
+    assert len(losses) == 100
     assert final_accuracy(result.stdout) == 1.0
     assert answers(result.stdout) == pairs  # every training pair, as in the lecture's figures
     # the console after the figure is the lecture's, character for character: no walkthrough without --explain
     assert result.stdout.endswith(f'figure saved to {figure}\n{COUNT_PROMPT}'
                                   + ''.join(f'{LETTER_PROMPT}{x}->{y}\n' for x, y in pairs.items())), result.stdout
-    saved_loss(result.stdout, f'checkpoint/{name}.weights.h5')
-    assert project.checkpoint(name).exists()
+    assert LOADED not in result.stdout  # no checkpoint yet: nothing to load
+    says_saved(result.stdout, name)
+    assert files_in(project.path / 'checkpoint') == [f'{name}.weights.h5']  # no .saving file left behind
 
     # weights.txt holds every trainable variable in full: it reads back bit for bit into the saved arrays
     # (the loss falls every epoch, so the best weights saved are the final ones)
+    assert losses[-1] <= min(losses), losses
     written = read_weights_txt(project.path / 'weights.txt')
     saved = checkpoint_layers(project.checkpoint(name))
     by_layer = {}
@@ -264,6 +310,7 @@ def test_the_hand_check_catches_the_old_one_decimal_walkthrough(check):
         check(printed)
 
 
+
 EXPLAINED = {  # a few inputs per script; upper case and spaces are accepted with --explain too
     'p15_rnn_onehot_1pre1.py': ['b', ' E ', 'a'],
     'p27_rnn_embedding_1pre1.py': ['b', ' E ', 'a'],
@@ -282,9 +329,10 @@ def test_epochs_0_explain_walks_through_the_saved_model_and_adds_up_by_hand(proj
     result = project.run(script, '--epochs', '0', '--explain', stdin=typed_lines(typed), env=STALE_DISPLAY)
 
     assert result.returncode == 0, result.stderr
-    assert not any(word in result.stderr for word in NOISE), result.stderr
-    assert 'Epoch' not in result.stdout and 'saved the best weights' not in result.stdout, result.stdout  # no fit
-    loaded_loss(result.stdout, f'checkpoint/{name}.weights.h5')  # the lecture's load line, and whose weights
+    assert after_start_up(result.stderr) == ''
+    assert loads_first(result.stdout), result.stdout  # the lecture's load line, then the saved weights are used
+    assert 'Epoch' not in result.stdout and 'cannot load' not in result.stdout, result.stdout  # no fit
+    assert 'saved the best weights' not in result.stdout and 'kept' not in result.stdout, result.stdout
     assert not (project.path / 'figures').exists()  # no history, no curve
     assert project.checkpoint(name).read_bytes() == saved
     by_layer = {}  # weights.txt holds the saved model's weights, bit for bit
@@ -295,7 +343,7 @@ def test_epochs_0_explain_walks_through_the_saved_model_and_adds_up_by_hand(proj
     weights = lecture_weights(project.path / 'weights.txt')
     before, walkthroughs = result.stdout.split(COUNT_PROMPT)
     first, *blocks = walkthroughs.split(LETTER_PROMPT)  # piped input is not echoed
-    assert 'figure saved to' not in before and 'kept' not in before and first == '', result.stdout
+    assert 'figure saved to' not in before and first == '', result.stdout
     assert len(blocks) == len(typed), result.stdout
     for block, entry in zip(blocks, typed):
         letters = entry.strip().lower()
@@ -312,88 +360,138 @@ def test_epochs_0_explain_walks_through_the_saved_model_and_adds_up_by_hand(proj
 def test_epochs_0_without_a_checkpoint_says_what_to_run_first(project, script):
     name, _ = LETTER_SCRIPTS[script]
     result = project.run(script, '--epochs', '0')
-    assert result.returncode != 0
-    assert result.stderr.strip().splitlines() == [
-        f'--epochs 0 cannot load checkpoint/{name}.weights.h5 (FileNotFoundError); make one first: python {script}']
-    assert LOADED not in result.stdout and 'Epoch' not in result.stdout and COUNT_PROMPT not in result.stdout
-    assert sorted(path.name for path in project.path.iterdir()) == ['checkpoint', 'data', script]
-    assert list((project.path / 'checkpoint').iterdir()) == []
+    assert result.returncode == 1
+    assert after_start_up(result.stderr).splitlines() == [
+        f'--epochs 0 cannot load {shown(name)} (FileNotFoundError); make one first: python {script}']
+    assert result.stdout.strip() in ('', LOADED), result.stdout  # (the lecture prints its line before load_weights)
+    assert files_in(project.path) == ['checkpoint', 'data', script]  # no weights.txt, no figures
+    assert files_in(project.path / 'checkpoint') == []
 
 
 @pytest.mark.parametrize('script', LETTER_SCRIPTS)
-def test_each_resumed_run_that_improves_the_model_saves_it_stamped_with_its_loss(project, script):
-    """Issue 9: a resumed run of one epoch trained on from the file but never saved, for the threshold was another
-    measure of loss than the one Keras logs. The file's stamp is the logged loss it was saved for, and the threshold."""
+def test_a_resumed_run_trains_on_from_the_file_and_only_a_better_run_replaces_it(project, from_scratch, script):
+    """Four runs, one after the other: 2 epochs from scratch (saved); 2 epochs resumed, which carry on exactly where
+    the file left off, Adam's state included (its losses are epochs 3 and 4 of a 4-epoch run) and save; 1 epoch
+    resumed, which keeps the file: Keras logs an epoch's loss before that epoch's update, so a resumed run's first
+    epoch logs the loss of the loaded weights themselves, which ties with the loss to beat (model.evaluate of the
+    same weights) and does not beat it; a --fresh run of 4 epochs, worse than the file, keeps it byte for byte.
+    A leftover .saving file (a Ctrl-C during a save) is deleted, never renamed over the checkpoint."""
     name, _ = LETTER_SCRIPTS[script]
-    path, shown = project.checkpoint(name), f'checkpoint/{name}.weights.h5'
-    first = project.run(script, '--epochs', '2', '--no-show')
-    assert first.returncode == 0, first.stderr
+    path = project.checkpoint(name)
+    leftover = path.with_name(f'{name}.saving.weights.h5')
+
+    scratch, first = from_scratch(script)  # 2 epochs in a project without a checkpoint
+    assert after_start_up(first.stderr) == ''
     assert LOADED not in first.stdout
-    printed = saved_loss(first.stdout, shown)
-    assert printed == f"{stamp(path, 'loss'):.6f}"
-    assert stamp(path, 'loss') == pytest.approx(min(epoch_losses(first.stdout)), rel=1e-3)  # the loss Keras logged
+    first_losses = epoch_losses(first.stdout)
+    assert len(first_losses) == 2
+    says_saved(first.stdout, name)
+    path.write_bytes(scratch.checkpoint(name).read_bytes())
 
-    for _ in range(2):
-        before, threshold = path.read_bytes(), stamp(path, 'loss')
-        resumed = project.run(script, '--epochs', '1', '--no-show')
-        assert resumed.returncode == 0, resumed.stderr
-        assert loaded_loss(resumed.stdout, shown) == printed  # the loss the last run printed for the file it saved
-        assert epoch_losses(resumed.stdout)[0] < threshold  # it trained on from the file, and beat it
-        printed = saved_loss(resumed.stdout, shown)
-        assert path.read_bytes() != before and stamp(path, 'loss') < threshold  # replaced, with better weights
-        assert printed == f"{stamp(path, 'loss'):.6f}"
-        assert stamp(path, 'loss') == pytest.approx(epoch_losses(resumed.stdout)[0], rel=1e-3)
-    assert sorted(p.name for p in (project.path / 'checkpoint').iterdir()) == [f'{name}.weights.h5']
+    before = path.read_bytes()
+    resumed = project.run(script, '--epochs', '2', '--no-show')
+    assert resumed.returncode == 0, resumed.stderr
+    assert after_start_up(resumed.stderr) == ''
+    assert loads_first(resumed.stdout) and 'cannot load' not in resumed.stdout, resumed.stdout
+    resumed_losses = epoch_losses(resumed.stdout)
+    assert len(resumed_losses) == 2 and resumed_losses[1] < resumed_losses[0] < first_losses[-1], resumed_losses
+    says_saved(resumed.stdout, name)  # it beat the file: saved
+    assert path.read_bytes() != before
+    assert files_in(project.path / 'checkpoint') == [f'{name}.weights.h5']
+
+    before = path.read_bytes()
+    leftover.write_bytes(b'half a file, as a Ctrl-C during a save leaves it')
+    one_more = project.run(script, '--epochs', '1', '--no-show')
+    assert one_more.returncode == 0, one_more.stderr
+    assert loads_first(one_more.stdout), one_more.stdout
+    (logged,) = epoch_losses(one_more.stdout)
+    file_loss = kept_loss(one_more.stdout, name)  # the loaded weights' loss, to beat ...
+    assert agrees(file_loss, logged)  # ... is the loss its one epoch logged (before its update): a tie, kept
+    assert logged < resumed_losses[-1]  # the file holds the weights after the last update, better than logged
+    assert path.read_bytes() == before  # neither saved over, nor replaced by the leftover
+    assert files_in(project.path / 'checkpoint') == [f'{name}.weights.h5']  # the leftover is gone
+
+    fresh = project.run(script, '--epochs', '4', '--fresh', '--no-show')
+    assert fresh.returncode == 0, fresh.stderr
+    assert LOADED not in fresh.stdout and 'cannot load' not in fresh.stdout, fresh.stdout
+    # from scratch, the same 4 epochs as the 2 + 2 above: the resumed run went on from the file, weights and Adam
+    assert epoch_losses(fresh.stdout) == first_losses + resumed_losses
+    assert kept_loss(fresh.stdout, name) == file_loss  # a worse run does not replace the better file
+    assert path.read_bytes() == before
+    assert files_in(project.path / 'checkpoint') == [f'{name}.weights.h5']
 
 
-@pytest.mark.parametrize('bad_file', ['garbage', 'another model', 'older version'])
-def test_an_unloadable_checkpoint_refuses_epochs_0_and_training_keeps_it_aside(project, lecture_run, bad_file):
-    script, name = 'p15_rnn_onehot_1pre1.py', 'rnn_onehot_1pre1'
-    path, shown = project.checkpoint(name), f'checkpoint/{name}.weights.h5'
-    if bad_file == 'garbage':
-        path.write_bytes(b'not an HDF5 file')
-    elif bad_file == 'another model':  # p31's trained checkpoint: stamped, valid, of another architecture
-        path.write_bytes(lecture_run('p31_rnn_embedding_4pre1.py')[0].checkpoint('rnn_embedding_4pre1').read_bytes())
-    else:  # a valid weights file of this very model, as a version before the loss stamp wrote it
-        path.write_bytes(lecture_run(script)[0].checkpoint(name).read_bytes())
-        with h5py.File(path, 'a') as file:
-            del file.attrs['loss']
-    content = path.read_bytes()
+def another_model_in(project, lecture_run):
+    """p31's trained checkpoint (another architecture) where p15 looks for its own."""
+    project.checkpoint(P15_NAME).write_bytes(
+        lecture_run('p31_rnn_embedding_4pre1.py')[0].checkpoint('rnn_embedding_4pre1').read_bytes())
+
+
+def garbage_in(project, lecture_run):
+    project.checkpoint(P15_NAME).write_bytes(b'not an HDF5 file')
+
+
+def assert_set_aside_and_trained_from_scratch(project, result, content, scratch):
+    """`scratch`: from_scratch's (project, result) for p15, the same run without a checkpoint.
+    The run with an unloadable checkpoint printed and wrote exactly what a run without a checkpoint did (every
+    epoch's loss, weights.txt byte for byte), kept the file aside, unchanged, and said so in one stdout line."""
+    scratch_project, scratch_result = scratch
+    assert result.returncode == 0, result.stderr
+    assert epoch_losses(result.stdout) == epoch_losses(scratch_result.stdout)  # digit for digit, every epoch
+    assert (project.path / 'weights.txt').read_bytes() == (scratch_project.path / 'weights.txt').read_bytes()
+    assert ours(result.stderr) == '', result.stderr  # (Keras' own warning about the optimizer may come: its line)
+    assert sum('cannot load' in line for line in result.stdout.splitlines()) == 1, result.stdout
+    error, aside = the_line(rf'cannot load {re.escape(shown(P15_NAME))} \((OSError|ValueError)\): kept it as '
+                            rf'({re.escape(shown(P15_NAME))}\.unloadable-\d{{8}}-\d{{6}}), training from scratch',
+                            result.stdout)
+    assert (project.path / aside).read_bytes() == content  # renamed aside, byte for byte, not deleted
+    assert files_in(project.path / 'checkpoint') == sorted([f'{P15_NAME}.weights.h5', Path(aside).name])
+    says_saved(result.stdout, P15_NAME)  # a new checkpoint
+
+
+@pytest.mark.parametrize('make_bad_file', [garbage_in, another_model_in], ids=['garbage', 'another model'])
+def test_an_unloadable_checkpoint_refuses_epochs_0_and_training_sets_it_aside(project, lecture_run, from_scratch,
+                                                                              make_bad_file):
+    make_bad_file(project, lecture_run)
+    content = project.checkpoint(P15_NAME).read_bytes()
 
     # --epochs 0 has nothing to use: one line on stderr saying what to run first; nothing renamed or written
-    refused = project.run(script, '--epochs', '0')
-    assert refused.returncode != 0
-    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
-    the_line(rf'--epochs 0 cannot load {re.escape(shown)} \((OSError|ValueError|KeyError)\); '
-             rf'make one first: python {re.escape(script)}', refused.stderr)
-    assert path.read_bytes() == content  # where it was, byte for byte: no .unloadable copy
-    assert sorted(p.name for p in (project.path / 'checkpoint').iterdir()) == [f'{name}.weights.h5']
-    assert sorted(p.name for p in project.path.iterdir()) == ['checkpoint', 'data', script]  # no weights.txt, figures
-    assert LOADED not in refused.stdout and 'Epoch' not in refused.stdout
+    refused = project.run(P15, '--epochs', '0')
+    assert refused.returncode == 1
+    assert ours(refused.stderr).splitlines() == [f'--epochs 0 cannot load {shown(P15_NAME)} '
+                                                 f'({"OSError" if make_bad_file is garbage_in else "ValueError"}); '
+                                                 f'make one first: python {P15}'], refused.stderr
+    assert project.checkpoint(P15_NAME).read_bytes() == content  # where it was, byte for byte
+    assert files_in(project.path / 'checkpoint') == [f'{P15_NAME}.weights.h5']
+    assert files_in(project.path) == ['checkpoint', 'data', P15]  # no weights.txt, no figures
+    assert 'Epoch' not in refused.stdout and COUNT_PROMPT not in refused.stdout
 
-    # training has something to make: the file is kept aside, one line says so, training starts from scratch
-    result = project.run(script, '--epochs', '2', '--no-show')
-    assert result.returncode == 0, result.stderr
-    assert not any(word in result.stderr for word in NOISE), result.stderr  # Keras' own warning too: our line says it
-    assert sum(line.startswith('cannot load') for line in result.stdout.splitlines()) == 1, result.stdout
-    the_line(rf'cannot load {re.escape(shown)} \(\w+\); kept it as {re.escape(shown)}\.unloadable1, '
-             'training from scratch', result.stdout)  # one line, naming the error and where the file went
-    aside = project.path / 'checkpoint' / f'{name}.weights.h5.unloadable1'
-    assert aside.read_bytes() == content  # renamed aside, not deleted
-    assert LOADED not in result.stdout
-    if bad_file != 'garbage':
-        return
-    saved = path.read_bytes()  # (what follows does not depend on the file set aside: checked once)
+    # training has something to make: the file is set aside, one line says so, training starts from scratch
+    result = project.run(P15, '--epochs', '2', '--no-show')
+    assert_set_aside_and_trained_from_scratch(project, result, content, from_scratch(P15))
 
-    # --fresh reads only the stamp: it loads nothing, trains from scratch, and its worse loss keeps the saved file
-    fresh = project.run(script, '--epochs', '1', '--no-show', '--fresh')
-    assert fresh.returncode == 0, fresh.stderr
-    assert LOADED not in fresh.stdout
-    assert epoch_losses(fresh.stdout) == epoch_losses(result.stdout)[:1]  # both trained from scratch
-    assert kept(shown) in fresh.stdout.splitlines()
-    assert path.read_bytes() == saved
-    assert sorted(p.name for p in (project.path / 'checkpoint').iterdir()) == [
-        f'{name}.weights.h5', f'{name}.weights.h5.unloadable1']
+
+def test_another_models_checkpoint_set_aside_leaves_model_and_adam_as_without_a_checkpoint(tmp_path, from_scratch):
+    """Issue 19's bug: a student changes SimpleRNN(3) to SimpleRNN(4) and runs p15 with the old model's checkpoint
+    still there. load_weights loads part of that file (Adam's state among it) before it raises ValueError, so the run
+    that says 'training from scratch' must put back every weight and every Adam variable: its losses and weights.txt
+    are those of a run without a checkpoint, digit for digit. The file also carries the HDF5 attribute `loss` that
+    the previous version stamped on its checkpoints, so that version loads it instead of rejecting it unstamped."""
+    other = Project(tmp_path / 'four')  # the student's edit: 4 记忆体 instead of 3
+    lecture_model = (ROOT / P15).read_text(encoding='utf-8')
+    assert lecture_model.count('    SimpleRNN(3),\n') == 1
+    (other.path / P15).write_text(lecture_model.replace('    SimpleRNN(3),\n', '    SimpleRNN(4),\n'), encoding='utf-8')
+    made = other.run(P15, '--epochs', '2', '--no-show')
+    assert made.returncode == 0, made.stderr
+    with h5py.File(other.checkpoint(P15_NAME), 'a') as file:
+        file.attrs['loss'] = 1.0
+    content = other.checkpoint(P15_NAME).read_bytes()
+
+    project = Project(tmp_path / 'three')  # back to the lecture's SimpleRNN(3), the 4-unit file still there
+    project.checkpoint(P15_NAME).write_bytes(content)
+    result = project.run(P15, '--epochs', '2', '--no-show')
+    assert_set_aside_and_trained_from_scratch(project, result, content, from_scratch(P15))
+    assert 'ValueError' in result.stdout
 
 
 # ---- prompts -------------------------------------------------------------------------------------------------------
@@ -410,87 +508,113 @@ def test_bad_prompt_input_is_asked_again_and_end_of_input_ends_calmly(project, l
     result = project.run(script, '--epochs', '0', stdin='\n'.join(typed) + '\n')
 
     assert result.returncode == 0
-    assert 'Traceback' not in result.stderr
-    assert result.stdout.count('please type a whole number') == 5
-    expected = 'please type one letter' if '1pre1' in script else 'please type four letters'
+    assert after_start_up(result.stderr) == ''  # no traceback
+    assert result.stdout.count('please type a whole number, 0 or more') == 5
+    expected = {'p15': 'please type one letter of abcde', 'p21': 'please type four letters of abcde',
+                'p31': 'please type four letters of a-z'}[script[:3]]
     assert result.stdout.count(expected) == 2 * len(bad_entries)  # none of them used up one of the 2
     assert re.findall(r'([a-z]+)->[a-z]\n', result.stdout) == [good_entry]
-    assert result.stdout.rstrip().endswith('bye')
+    assert result.stdout.endswith(f'{LETTER_PROMPT}\nbye\n'), result.stdout[-200:]
 
 
-def test_zero_predictions_and_no_input_at_all(project, lecture_run):
-    lecture_checkpoint_in(project, lecture_run, 'p27_rnn_embedding_1pre1.py')  # the prompt needs a model
-    zero = project.run('p27_rnn_embedding_1pre1.py', '--epochs', '0', stdin='0\n')
-    silent = project.run('p27_rnn_embedding_1pre1.py', '--epochs', '0', stdin='')
+def test_zero_predictions_no_input_at_all_and_ctrl_c_at_the_prompt(project, lecture_run):
+    script = 'p27_rnn_embedding_1pre1.py'
+    lecture_checkpoint_in(project, lecture_run, script)  # the prompt needs a model
+    zero = project.run(script, '--epochs', '0', stdin='0\n')
+    silent = project.run(script, '--epochs', '0', stdin='')
     assert zero.returncode == silent.returncode == 0
-    assert '->' not in zero.stdout and 'bye' not in zero.stdout
-    assert zero.stdout.endswith(f'{COUNT_PROMPT}\n')  # piped input is not echoed: the program ends the line
+    assert after_start_up(zero.stderr) == after_start_up(silent.stderr) == ''
+    assert zero.stdout.endswith(COUNT_PROMPT)  # zero predictions asked for: the lecture's loop ends, no goodbye
     assert silent.stdout.endswith(f'{COUNT_PROMPT}\nbye\n')
+
+    # Ctrl-C while the prompt waits: the same goodbye, exit code 0, no traceback
+    command, env = project.command(script, '--epochs', '0')
+    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, cwd=project.path, env=env)
+    seen = ''
+    while not seen.endswith(COUNT_PROMPT):
+        character = child.stdout.read(1)
+        assert character, f'the prompt never came:\n{seen}'
+        seen += character
+    child.send_signal(signal.SIGINT)
+    rest, stderr = child.communicate(timeout=60)
+    assert child.returncode == 0, stderr
+    assert rest == '\nbye\n'
+    assert after_start_up(stderr) == ''
 
 
 # ---- from any folder, deterministic --------------------------------------------------------------------------------
 
-def test_two_fresh_runs_are_identical_from_any_folder_and_messages_name_paths_openable_there(project,
-                                                                                              tmp_path_factory):
+def test_two_fresh_runs_are_identical_from_any_folder_and_messages_name_paths_from_the_scripts_folder(
+        project, tmp_path_factory):
     script, name = 'p31_rnn_embedding_4pre1.py', 'rnn_embedding_4pre1'
-    figure, checkpoint = f"figures/{script.replace('.py', '.png')}", f'checkpoint/{name}.weights.h5'
+    figure = f"figures/{script.replace('.py', '.png')}"
     elsewhere = tmp_path_factory.mktemp('elsewhere')
     runs = {}
     for cwd in (project.path, elsewhere):
         result = project.run(script, '--epochs', '3', '--fresh', '--no-show', cwd=cwd)
         assert result.returncode == 0, result.stderr
-        runs[cwd] = result, epoch_losses(result.stdout), (project.path / 'weights.txt').read_text()
-    assert runs[project.path][1:] == runs[elsewhere][1:]
-    assert list(elsewhere.iterdir()) == []  # everything went to the script's folder
+        assert after_start_up(result.stderr) == ''
+        assert LOADED not in result.stdout
+        assert f'figure saved to {figure}' in result.stdout.splitlines()
+        runs[cwd] = result.stdout, epoch_losses(result.stdout), (project.path / 'weights.txt').read_bytes()
+    here, there = runs[project.path][0], runs[elsewhere][0]
+    assert runs[project.path][1:] == runs[elsewhere][1:]  # the same losses, and weights.txt byte for byte
+    assert files_in(elsewhere) == []  # everything went to the script's folder
 
-    # from the script's folder the paths are the short relative ones; from elsewhere, absolute ones
-    here, there = runs[project.path][0].stdout, runs[elsewhere][0].stdout
-    assert f'figure saved to {figure}' in here.splitlines()
-    first_loss = saved_loss(here, checkpoint)
-    (printed_figure,) = the_line('figure saved to (.*)', there)
-    assert Path(printed_figure).is_absolute() and Path(printed_figure).samefile(project.path / figure)
-    assert kept(project.path / checkpoint) in there.splitlines()  # the same losses do not beat the saved file
-    resumed = project.run(script, '--epochs', '1', '--no-show', cwd=elsewhere)
-    assert loaded_loss(resumed.stdout, project.path / checkpoint) == first_loss
-    saved_loss(resumed.stdout, project.path / checkpoint)
+    says_saved(here, name)  # ./checkpoint/... and figures/... both times: relative to the script's folder
+    kept_loss(there, name)  # found from elsewhere: the same losses do not beat the file the first run saved
+    assert (project.path / shown(name)).is_file() and (project.path / figure).is_file()
 
 
 @pytest.mark.parametrize('script', LETTER_SCRIPTS)
 def test_help_and_bad_flags(project, script):
-    """--help names every flag and what --epochs 0 does; a bad flag is one line, before TensorFlow is imported."""
-    help_text = project.run(script, '--help').stdout
+    """--help names every flag and what --epochs 0 does; a bad flag gets argparse's usage and one error line, exit
+    code 2, before TensorFlow is even imported."""
+    helped = project.run(script, '--help')
+    assert helped.returncode == 0 and helped.stderr == ''
     for flag in ('--epochs', '--fresh', '--no-show', '--explain'):
-        assert flag in help_text
-    assert '0: use the checkpoint' in ' '.join(help_text.split()), help_text  # argparse wraps the help lines
-    for bad in (['--epochs', 'ten'], ['--epochs', '-3'], ['--wat'], ['--epochs', '0', '--fresh']):
+        assert flag in helped.stdout
+    assert '0: use the checkpoint' in ' '.join(helped.stdout.split()), helped.stdout  # argparse wraps the help lines
+    for bad, message in [(['--epochs', 'ten'], "argument --epochs: invalid int value: 'ten'"),
+                         (['--epochs', '-3'], '--epochs: 0 or more'),
+                         (['--wat'], 'unrecognized arguments: --wat'),
+                         (['--epochs', '0', '--fresh'], '--epochs 0 uses the checkpoint, which --fresh ignores')]:
         result = project.run(script, *bad)
-        assert result.returncode != 0
-        assert len(result.stderr.strip().splitlines()) == 1 and '--help' in result.stderr, result.stderr
+        assert result.returncode == 2, result.stderr
         assert result.stdout == ''
-    assert 'give one or the other' in result.stderr  # --epochs 0 uses the checkpoint that --fresh ignores
-    assert sorted(path.name for path in project.path.iterdir()) == ['checkpoint', 'data', script]  # nothing written
+        lines = result.stderr.splitlines()  # no TensorFlow start-up line: it was not imported
+        assert lines[0].startswith(f'usage: {script} ') and lines[-1] == f'{script}: error: {message}', result.stderr
+    assert files_in(project.path) == ['checkpoint', 'data', script]  # nothing written
+    assert files_in(project.path / 'checkpoint') == []
 
 
-def test_ctrl_c_during_training_stops_with_one_line_and_the_checkpoint_still_loads(project):
-    script, name = 'p15_rnn_onehot_1pre1.py', 'rnn_onehot_1pre1'
-    child = project.start(script, '--epochs', '100000', '--no-show')
+def test_ctrl_c_during_training_leaves_a_checkpoint_that_loads(project):
+    """Ctrl-C during training: Python's own KeyboardInterrupt (no message of ours), and the checkpoint loads, for a
+    new best is written beside it and renamed over it."""
+    name = P15_NAME
+    child = project.start(P15, '--epochs', '100000', '--no-show')
     seen = ''
     while 'Epoch 30/' not in seen:  # well inside training, checkpoints being written every epoch
-        seen += child.stdout.read(1)
-        assert child.poll() is None
+        character = child.stdout.read(1)
+        assert character, f'training ended early:\n{seen}'
+        seen += character
     child.send_signal(signal.SIGINT)
     _, stderr = child.communicate(timeout=60)
 
-    assert child.returncode == 130
-    assert stderr.strip().splitlines() == [
-        f'interrupted; the last saved checkpoint stays as it was: checkpoint/{name}.weights.h5']
-    assert sorted(p.name for p in (project.path / 'checkpoint').iterdir()) == [f'{name}.weights.h5']
-    resumed = project.run(script, '--epochs', '1', '--no-show')
-    assert LOADED in resumed.stdout
+    assert child.returncode != 0
+    assert 'KeyboardInterrupt' in after_start_up(stderr), stderr
+    # the checkpoint, and at most the half-written new best that the next run deletes
+    assert files_in(project.path / 'checkpoint') in ([f'{name}.weights.h5'],
+                                                     sorted([f'{name}.weights.h5', f'{name}.saving.weights.h5']))
+    resumed = project.run(P15, '--epochs', '0')  # --epochs 0 exits 1 unless the checkpoint loads
+    assert resumed.returncode == 0, resumed.stderr
+    assert loads_first(resumed.stdout) and 'cannot load' not in resumed.stdout, resumed.stdout
+    assert files_in(project.path / 'checkpoint') == [f'{name}.weights.h5']
 
 
 def test_the_readmes_walkthrough_adds_up_by_hand():
     """The walkthrough README.md pastes (from a real p15 run) passes the same hand check as a live run's."""
-    readme = (Path(__file__).resolve().parents[1] / 'README.md').read_text(encoding='utf-8')
+    readme = (ROOT / 'README.md').read_text(encoding='utf-8')
     block = re.search(rf'```\n{re.escape(LETTER_PROMPT)}b\n(h_0 = .*?b->c\n)```', readme, re.S).group(1)
     assert_arithmetic_closes(parse_walkthrough(block, steps=1, top_three=False))

@@ -1,24 +1,34 @@
-"""The stock scripts p38 (SimpleRNN), p47 (LSTM) and p56 (GRU): quick runs (--epochs 1) in a temporary copy of the
-project. p38 gets the whole battery (prompt, metrics, figures, weights.txt, the stamped checkpoint, CSV errors, a CSV
-re-saved by Excel, a stale display); the three scripts share that code line for line, so p47 and p56 get one quick run
-each that checks what differs: the cell, and that a CSV of another length and a checkpoint they cannot use are handled.
+"""The stock scripts p38 (SimpleRNN), p47 (LSTM) and p56 (GRU), run as a student runs them, each in a temporary copy
+of the project (quick runs: --epochs 1). The three share their code line for line but for the layer, so p38 gets the
+whole battery and p47 and p56 one quick run each on a shorter CSV with a checkpoint they cannot use.
 
-Paths in messages are the ones the user can open: relative when the script runs from the project folder (the default
-here), absolute when it runs from another folder."""
+Trained runs are shared: `p38_quick` (one epoch, no checkpoint, from another folder) is the reference the other tests
+compare with (its checkpoint is planted where a test needs a trained model; a run from scratch with seed 7 must equal
+it digit for digit), `p38_chain` resumes from that checkpoint and then runs --fresh twice, `p47_pair` trains p47 with
+and without p38's checkpoint. What another file checks is only smoke-tested here: the lag check, the n-day forecast,
+`next N`, the horizon figure and the prediction figure's dates (test_stock_forecast.py), --explain
+(test_stock_explain.py)."""
+import io
 import math
 import re
-from pathlib import Path
+import time
 
 import h5py
+import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import (DATE_PROMPT, DAYS_PROMPT, LOADED, METRIC_LABELS as LABELS, STOCK_SCRIPTS, Project, assert_png,
-                      checkpoint_layers, persistence, read_weights_txt, stamp)
+from conftest import (DATE_PROMPT, DAYS_PROMPT, LOADED, METRIC_LABELS as LABELS, ROOT, STALE_DISPLAY, STOCK_SCRIPTS,
+                      Project, after_start_up, assert_png, checkpoint_layers, persistence, read_weights_txt)
 
 QUICK = ('--epochs', '1', '--no-show')
 CSV = 'data/SH600519.csv'
+SHIPPED = ROOT / CSV
+SAMPLES = '2066 training samples, 240 test samples: x_train (2066, 60, 1), x_test (240, 60, 1)'
+NUMBER = r'\d+\.\d{6}'
+COUNT_HELP = 'please type a whole number, 0 or more'
+DATE_HELP = 'please type a trading day from 2019-05-06 to 2020-04-24 (YYYY-MM-DD), next, or next N (1-30)'
 
 
 # ---------------------------------------------------------------- helpers
@@ -32,21 +42,31 @@ def rewrite_rows(project, change):
     csv_path(project).write_text(header + ''.join(change(data)))
 
 
+def files(project):
+    """Every file of the project but the scripts, {relative path: bytes}: what a run that must change nothing
+    leaves as it was."""
+    return {str(path.relative_to(project.path)): path.read_bytes() for path in project.path.rglob('*')
+            if path.is_file() and path.suffix != '.py'}
+
+
 def printed_metrics(stdout):
     """The model's three metrics and, under the baseline's title, the baseline's: two {label: value}."""
-    found = re.findall(r'^(均方误差|均方根误差|平均绝对误差): (\d+\.\d{6})$', stdout, re.M)
+    found = re.findall(rf'^(均方误差|均方根误差|平均绝对误差): ({NUMBER})$', stdout, re.M)
     assert [label for label, _ in found] == list(LABELS) * 2, found
-    assert re.search(r'^平均绝对误差: .*\npersistence baseline .*the same 240 days:\n均方误差', stdout, re.M)
+    assert re.search(r"^平均绝对误差: .*\npersistence baseline \(tomorrow's open = today's open\), the same 240 days:\n"
+                     r'均方误差', stdout, re.M), stdout[-3000:]
     values = [float(value) for _, value in found]
-    model, baseline = dict(zip(LABELS, values[:3])), dict(zip(LABELS, values[3:]))
-    assert model['均方根误差'] == pytest.approx(math.sqrt(model['均方误差']), abs=1e-5)
-    return model, baseline
+    return dict(zip(LABELS, values[:3])), dict(zip(LABELS, values[3:]))
 
 
 def assert_metrics(result, csv):
+    """The baseline as computed from the CSV alone; RMSE = sqrt(MSE); MAE <= RMSE (the labels sit on the right
+    numbers)."""
     model, baseline = printed_metrics(result.stdout)
     assert baseline == pytest.approx(persistence(csv), abs=2e-6)
-    assert 0 < model['平均绝对误差'] <= model['均方根误差']  # MAE <= RMSE always: the labels are on the right numbers
+    for metrics in (model, baseline):
+        assert metrics['均方根误差'] == pytest.approx(math.sqrt(metrics['均方误差']), abs=2e-6)
+        assert 0 < metrics['平均绝对误差'] <= metrics['均方根误差']
 
 
 def expected_variables(script):
@@ -64,72 +84,37 @@ def expected_variables(script):
 
 
 def assert_weights_txt(project, script):
+    """weights.txt: every trainable variable's full path and shape, and values equal to the checkpoint's bit for bit
+    (a one-epoch run from scratch ends on the weights it saved)."""
     weights = read_weights_txt(project.path / 'weights.txt')
     assert [(path, array.shape) for path, array in weights.items()] == expected_variables(script)
-    return weights
+    by_layer = {}
+    for path, array in weights.items():
+        by_layer.setdefault(path.split('/')[1], []).append(array)
+    saved = checkpoint_layers(project.checkpoint(STOCK_SCRIPTS[script]))
+    assert by_layer.keys() == saved.keys()
+    for layer, arrays in saved.items():
+        assert all(np.array_equal(a, b) for a, b in zip(by_layer[layer], arrays, strict=True)), layer
 
 
-def assert_figures(project, script):
-    for kind in ('loss', 'prediction'):
-        assert_png(project.path / 'figures' / f'{script[:-3]}_{kind}.png')
+def adam_step(checkpoint):
+    """Adam's step count saved with the weights (path or bytes): the optimizer's state is in the checkpoint."""
+    with h5py.File(io.BytesIO(checkpoint) if isinstance(checkpoint, bytes) else checkpoint, 'r') as file:
+        return int(file['optimizer/vars/0'][()])
 
 
-def dense5_checkpoint(path):
-    """A readable Keras weights file of another model (a Dense(5) on 3 inputs), without the val_loss stamp."""
-    with h5py.File(path, 'w') as file:
-        file['layers/dense/vars/0'] = np.zeros((3, 5), np.float32)
-        file['layers/dense/vars/1'] = np.zeros(5, np.float32)
+def assert_figures(project, script, kinds=('loss', 'prediction', 'horizon')):
+    """Exactly these figures, PNGs at least 1280 px wide (a projector); 'figure saved to' says where."""
+    names = sorted(f'{script[:-3]}_{kind}.png' for kind in kinds)
+    assert sorted(path.name for path in (project.path / 'figures').iterdir()) == names
+    for name in names:
+        assert_png(project.path / 'figures' / name)
+        assert mpimg.imread(project.path / 'figures' / name).shape[1] >= 1280, name
 
 
-def garbage_checkpoint(path):
-    """A damaged checkpoint: not an HDF5 file at all."""
-    path.write_bytes(b'not an HDF5 file')
-
-
-def p38s_checkpoint(path):
-    """p38's checkpoint as the script writes it (SimpleRNN 80 and 100, Dense(1), Adam's step, rate and moments),
-    stamped, with zeros for values: what p47 or p56 finds when a student copies rnn_stock.weights.h5 over theirs."""
-    shapes = {'simple_rnn/cell': [(1, 80), (80, 80), (80,)], 'simple_rnn_1/cell': [(80, 100), (100, 100), (100,)],
-              'dense': [(100, 1), (1,)]}
-    with h5py.File(path, 'w') as file:
-        moments = []
-        for layer, layer_shapes in shapes.items():
-            for n, shape in enumerate(layer_shapes):
-                file[f'layers/{layer}/vars/{n}'] = np.zeros(shape, np.float32)
-                moments += [shape, shape]
-        for n, shape in enumerate([(), ()] + moments):
-            file[f'optimizer/vars/{n}'] = np.zeros(shape, np.float32)
-        file.attrs['val_loss'] = 0.5
-
-
-def printed_stamp(checkpoint):
-    """The val_loss the checkpoint file is stamped with (the value a resumed run must beat), as the scripts print it."""
-    return f"{stamp(checkpoint, 'val_loss'):.6f}"
-
-
-def aside(checkpoint, n):
-    """Where a run that cannot load the checkpoint keeps it: <name>.weights.h5.unloadable<n>."""
-    return checkpoint.with_name(f'{checkpoint.name}.unloadable{n}')
-
-
-def saved_val_loss(stdout, checkpoint='checkpoint/rnn_stock.weights.h5'):
-    """The val_loss a run reports for the best weights it saved, as printed (6 decimals)."""
-    return re.search(rf'^saved the best weights \(val_loss (\d+\.\d{{6}})\) to {re.escape(str(checkpoint))}$',
-                     stdout, re.M).group(1)
-
-
-def kept_aside(stdout, name, n):
-    """The one line of a run that found a checkpoint it cannot load and renamed it to .unloadable<n>: the error."""
-    path = re.escape(f'checkpoint/{name}.weights.h5')
-    pattern = rf'cannot load {path} \((\w+)\); kept it as {path}\.unloadable{n}, training from scratch'
-    found = [re.fullmatch(pattern, line) for line in stdout.splitlines() if line.startswith('cannot load')]
-    assert len(found) == 1 and found[0], re.findall('^cannot load.*', stdout, re.M)
-    return found[0].group(1)
-
-
-def last_epoch(stdout):
-    """Keras' progress line of the last epoch: (training loss, validation loss)."""
-    return tuple(float(x) for x in re.findall(r'- loss: ([\d.]+) - val_loss: ([\d.]+)', stdout)[-1])
+def epoch_losses(stdout):
+    """Keras' end-of-epoch lines: [(training loss, validation loss)] as printed (4 decimals)."""
+    return [tuple(float(x) for x in pair) for pair in re.findall(r'- loss: ([\d.]+) - val_loss: ([\d.]+)', stdout)]
 
 
 def progress_bars(stdout):
@@ -144,209 +129,305 @@ def progress_bars(stdout):
 
 
 def assert_ran(result):
-    """Exit 0 and a calm console (no TF noise, no warning, no traceback). Keras' progress bars are the fit's, one per
-    epoch, and none after training (predict prints none, as TF 2.1 did)."""
+    """Exit 0 and nothing on stderr but TensorFlow's start-up lines (no warning, no traceback). Keras' progress bars
+    are the fit's, one per epoch, and none after training (evaluate and predict print none, as TF 2.1 did)."""
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stderr == '', result.stderr[-3000:]
+    assert after_start_up(result.stderr) == '', result.stderr[-3000:]
     epochs = int(result.args[result.args.index('--epochs') + 1]) if '--epochs' in result.args else 50
-    assert len(re.findall(' - val_loss: ', result.stdout)) == epochs
+    assert len(epoch_losses(result.stdout)) == epochs
     assert progress_bars(result.stdout) == epochs
 
 
-def day_answer(day, real):
-    """The answer to a test day typed at the prompt, as a pattern: the model's open and the CSV's."""
-    return rf'{day} -> predicted open \d+\.\d\d, real open {real:.2f}\n'
+def saved(stdout, name='rnn_stock'):
+    """The val_loss of `saved the best weights (val_loss X) to ./checkpoint/<name>.weights.h5`, the run's one such
+    line, and no `kept` line."""
+    found = re.findall(rf'^saved the best weights \(val_loss ({NUMBER})\) to \./checkpoint/{name}\.weights\.h5$',
+                       stdout, re.M)
+    assert len(found) == 1 and 'did not beat' not in stdout, re.findall('^(?:saved|kept) .*', stdout, re.M)
+    return float(found[0])
+
+
+def kept(stdout, name='rnn_stock'):
+    """The threshold of `kept ./checkpoint/<name>.weights.h5: this run did not beat its val_loss X`, the run's one
+    such line, and no `saved` line."""
+    found = re.findall(rf'^kept \./checkpoint/{name}\.weights\.h5: this run did not beat its val_loss ({NUMBER})$',
+                       stdout, re.M)
+    assert len(found) == 1 and 'saved the best' not in stdout, re.findall('^(?:saved|kept) .*', stdout, re.M)
+    return float(found[0])
+
+
+def set_aside(result, project, name, error, since):
+    """The one line of a run that cannot load ./checkpoint/<name>.weights.h5 and keeps it as .unloadable-<time>,
+    the time of this run: returns the path it was kept at."""
+    found = [re.fullmatch(rf'cannot load \./checkpoint/{name}\.weights\.h5 \((\w+)\): kept it as '
+                          rf'\./checkpoint/({name}\.weights\.h5\.unloadable-(\d{{8}}-\d{{6}})), training from scratch',
+                          line) for line in result.stdout.splitlines() if 'cannot load' in line]
+    assert len(found) == 1 and found[0], re.findall('^.*cannot load.*', result.stdout, re.M)
+    assert found[0].group(1) == error
+    assert since <= found[0].group(3) <= time.strftime('%Y%m%d-%H%M%S')
+    return project.path / 'checkpoint' / found[0].group(2)
+
+
+def now():
+    return time.strftime('%Y%m%d-%H%M%S')
+
+
+def refuse_epochs_0(project, script, error):
+    """--epochs 0 without a loadable checkpoint: the lecture's load line (printed before it tries), then one line on
+    stderr saying what to run first, exit 1, no training, no prompt, and every file as it was: nothing written or
+    renamed."""
+    before = files(project)
+    result = project.run(script, '--epochs', '0', '--no-show', stdin='1\n2020-03-02\n')
+    name = STOCK_SCRIPTS[script]
+    assert result.returncode == 1
+    assert after_start_up(result.stderr) == (f'--epochs 0 cannot load ./checkpoint/{name}.weights.h5 ({error}); '
+                                             f'make one first: python {script}\n'), result.stderr[-3000:]
+    assert re.fullmatch(rf'\d+ training samples, 240 test samples: .*\n{LOADED}\n', result.stdout), result.stdout
+    assert files(project) == before
+    assert not (project.path / 'weights.txt').exists() and not (project.path / 'figures').exists()
+
+
+def console_after_training(stdout, script, trained=True):
+    """From the first figure line to the date prompt, in order: the figures, the lecture's three metrics, the
+    baseline's, the four lag/horizon lines (their numbers are test_stock_forecast.py's) and the horizon figure."""
+    figures = f'figures/{script[:-3]}'
+    pattern = ((rf'figure saved to {figures}_loss\.png\n' if trained else '')
+               + rf'figure saved to {figures}_prediction\.png\n'
+               + rf'均方误差: {NUMBER}\n均方根误差: {NUMBER}\n平均绝对误差: {NUMBER}\n'
+               + r"persistence baseline \(tomorrow's open = today's open\), the same 240 days:\n"
+               + rf'均方误差: {NUMBER}\n均方根误差: {NUMBER}\n平均绝对误差: {NUMBER}\n'
+               + r'滞后检查 \(lag check\), .*\n  k=0 .* → closest at k=\d: .*\n'
+               + r'多日预测 \(each prediction fed back .*\n  1 .* \(persistence .*\) · .* · 10 .*\n'
+               + rf'figure saved to {figures}_horizon\.png\n' + re.escape(DAYS_PROMPT))
+    assert re.search(pattern, stdout), stdout[-3000:]
+    assert stdout.count('figure saved to') == 2 + trained
+
+
+def answer(stdout, day):
+    """The answer line to a test day typed at the prompt, and the real open it gives."""
+    found = re.findall(rf'({re.escape(day)} -> predicted open \d+\.\d\d, real open (\d+\.\d\d))$', stdout, re.M)
+    assert len(found) == 1, found
+    return found[0][0], float(found[0][1])
+
+
+def real_open(csv, day):
+    maotai = pd.read_csv(csv)
+    return round(maotai.loc[maotai['date'] == day, 'open'].item(), 2)
 
 
 # ---------------------------------------------------------------- flags
 @pytest.mark.parametrize('script', STOCK_SCRIPTS)
 def test_help_lists_the_flags(project, script):
     result = project.run(script, '--help')
-    assert result.returncode == 0
-    for flag in ('--epochs', '--fresh', '--no-show', '--explain', 'lecture: 50', '0: use the checkpoint'):
-        assert flag in result.stdout
+    assert result.returncode == 0 and result.stderr == ''
+    assert result.stdout.startswith(f'usage: {script} ')
+    for text in ('--epochs', 'lecture: 50', '0: use the checkpoint', '--seed', 'lecture: 7', '--fresh', '--no-show',
+                 '--explain'):
+        assert text in result.stdout, text
 
 
 @pytest.mark.parametrize('script', STOCK_SCRIPTS)
-@pytest.mark.parametrize('args, value', [(('--epochs', '-1'), "'-1'"), (('--epochs', 'many'), "'many'"),
-                                         (('--bogus',), '--bogus'), (('--epochs', '0', '--fresh'), '--fresh')])
-def test_a_bad_flag_is_one_line(project, script, args, value):
+@pytest.mark.parametrize('args, error', [
+    (('--epochs', '-1'), '--epochs: 0 or more'),
+    (('--epochs', 'many'), "argument --epochs: invalid int value: 'many'"),
+    (('--epochs', '0', '--fresh'), '--epochs 0 uses the checkpoint, which --fresh ignores'),
+    (('--seed', 'x'), "argument --seed: invalid int value: 'x'"),
+    (('--bogus',), 'unrecognized arguments: --bogus'),
+])
+def test_a_bad_flag_is_argparse_s_message_before_anything(project, script, args, error):
+    """argparse's usage and `prog: error: ...`, exit 2, before TensorFlow starts: nothing on stdout, no start-up
+    lines, nothing written, the checkpoint as it was."""
+    checkpoint = project.checkpoint(STOCK_SCRIPTS[script])
+    checkpoint.write_bytes(b'a checkpoint')
+    before = files(project)
     result = project.run(script, *args)
-    assert result.returncode != 0 and result.stdout == ''
-    assert len(result.stderr.strip().splitlines()) == 1 and value in result.stderr, result.stderr
+    assert result.returncode == 2 and result.stdout == ''
+    assert result.stderr.startswith(f'usage: {script} ') and result.stderr.endswith(f'\n{script}: error: {error}\n')
+    assert after_start_up(result.stderr) == result.stderr  # TensorFlow never started
+    assert files(project) == before and not (project.path / 'weights.txt').exists()
 
 
-# ---------------------------------------------------------------- p38: the whole battery
-BAD_DATES = ['garbage', '2020-02-30', '2020-03-07', '2019-01-02', '2020-04-27']  # impossible, Saturday, outside
+# ---------------------------------------------------------------- p38: one quick run, checked thoroughly
+BAD_COUNTS = ['', '-1', 'two', '1.5']
+BAD_DATES = ['garbage', '', '2020-02-30', '2020-03-07', '2019-04-30', '2020-04-27', '2020/03/02', 'next 0', 'next 31',
+             'nxt']  # impossible, a Saturday, the trading day before the first test day, after the CSV, N not 1..30
+TYPED = [*BAD_COUNTS, ' 4 ', *BAD_DATES, ' 2020-03-02 ', 'NEXT', 'next 2']  # a count of 4: the 4th prompt gets EOF
 
 
 @pytest.fixture(scope='module')
 def p38_quick(tmp_path_factory):
-    """One quick p38 run (one epoch) from another folder, typing bad counts and dates, a test day and next: the
-    project, that folder and the run, shared by the tests that read them (one training instead of two)."""
+    """`python p38_rnn_stock.py --epochs 1 --no-show` from another folder with no checkpoint, typing bad counts, bad
+    dates, a test day, next and next 2, then end of input: (project, that folder, the run)."""
     project = Project(tmp_path_factory.mktemp('p38_quick'))
     elsewhere = project.path / 'elsewhere'
     elsewhere.mkdir()
-    stdin = '\n'.join(['-1', 'two', '3', *BAD_DATES, ' 2020-03-02 ', 'NEXT']) + '\n'
-    return project, elsewhere, project.run('p38_rnn_stock.py', *QUICK, stdin=stdin, cwd=elsewhere)
+    return project, elsewhere, project.run('p38_rnn_stock.py', *QUICK, stdin='\n'.join(TYPED) + '\n', cwd=elsewhere)
 
 
 def test_p38_quick_run_from_another_folder(p38_quick):
-    """Counts, metrics, figures, weights.txt, absolute paths in messages, and the date prompt: bad counts and bad dates
-    ask again without using up the count; a test day answers with the real open; next forecasts the day after the last
-    row; EOF ends it."""
+    """Counts, the console in order, metrics (the baseline from the CSV), figures, weights.txt = the checkpoint with
+    Adam's state, paths relative to the script's folder, and nothing written in the current folder."""
     project, elsewhere, result = p38_quick
-    bad_dates = BAD_DATES
     assert_ran(result)
     out = result.stdout
-    assert '2066 training samples, 240 test samples' in out
+    assert out.startswith(SAMPLES + '\n')
+    assert LOADED not in out and 'cannot load' not in out  # no checkpoint: nothing to load
+    best = saved(out)  # the path relative to the script's folder, though it ran from elsewhere
+    assert best == pytest.approx(epoch_losses(out)[0][1], abs=1e-4)  # the epoch's val_loss, not its loss
+    assert out.index(SAMPLES) < out.index('saved the best') < out.index('Model: "sequential"') < out.index(
+        'figure saved to')
+    console_after_training(out, 'p38_rnn_stock.py')
     assert_metrics(result, csv_path(project))
-    assert persistence(csv_path(project))['均方根误差'] == pytest.approx(19.617708, abs=1e-6)
+    assert persistence(csv_path(project))['均方根误差'] == pytest.approx(19.617708, abs=1e-6)  # the shipped CSV's
     assert_figures(project, 'p38_rnn_stock.py')
-    assert not list(elsewhere.iterdir())  # nothing written to the current folder
+    assert_weights_txt(project, 'p38_rnn_stock.py')
+    assert adam_step(project.checkpoint('rnn_stock')) == math.ceil(2066 / 64)  # one epoch of Adam's steps, saved
+    assert sorted(path.name for path in (project.path / 'checkpoint').iterdir()) == ['rnn_stock.weights.h5']
+    assert sorted(path.name for path in project.path.iterdir()) == sorted(
+        ['checkpoint', 'data', 'elsewhere', 'figures', 'p38_rnn_stock.py', 'weights.txt'])
+    assert not list(elsewhere.iterdir())
 
-    # from another folder the paths in messages are absolute: the user can open them from there
+
+def test_p38_the_date_prompt(p38_quick):
+    """Bad counts and bad entries ask again without using up the count; a test day (spaces around it) answers with the
+    CSV's real open; NEXT (upper case) and next 2 answer (their numbers are test_stock_forecast.py's); end of input at
+    the 4th date says bye and exits 0."""
+    project, _, result = p38_quick
+    assert result.returncode == 0
+    prompts = result.stdout.split(DAYS_PROMPT)[1:]
+    assert prompts[:-1] == [COUNT_HELP + '\n'] * len(BAD_COUNTS), prompts[:-1]
+    entries = prompts[-1].split(DATE_PROMPT)
+    assert entries[0] == ''
+    assert entries[1:len(BAD_DATES) + 1] == [DATE_HELP + '\n'] * len(BAD_DATES)
+    day, next_day, next_2, end = entries[len(BAD_DATES) + 1:]
+    assert re.fullmatch(r'2020-03-02 -> predicted open \d+\.\d\d, real open 1050\.11\n', day), day
+    assert real_open(csv_path(project), '2020-03-02') == 1050.11
+    assert re.fullmatch(r'next trading day after 2020-04-24 -> predicted open \d+\.\d\d\n', next_day), next_day
+    assert re.fullmatch(r'trading day \+1 after 2020-04-24 -> predicted open \d+\.\d\d\n'
+                        r'trading day \+2 after 2020-04-24 -> predicted open \d+\.\d\d\n', next_2), next_2
+    assert end == '\nbye\n'
+
+
+# ---------------------------------------------------------------- p38: resume, never worse, --fresh, --seed
+@pytest.fixture(scope='module')
+def p38_chain(tmp_path_factory, p38_quick):
+    """In one project holding p38_quick's checkpoint, one epoch each: 'resumed' (no flag), then, with half a file a
+    Ctrl-C left beside the checkpoint, 'fresh' (--fresh --seed 7), then 'seed 8' (--fresh --seed 8). Each step:
+    the run, and the checkpoint's bytes, weights.txt and the checkpoint folder before and after it."""
+    project = Project(tmp_path_factory.mktemp('p38_chain'))
     checkpoint = project.checkpoint('rnn_stock')
-    assert saved_val_loss(out, checkpoint) == printed_stamp(checkpoint)
-    for kind in ('loss', 'prediction'):
-        assert f"figure saved to {project.path / 'figures' / f'p38_rnn_stock_{kind}.png'}\n" in out
-
-    # weights.txt: the cell's full paths, and exactly the values of the checkpoint (one epoch: the same weights)
-    weights = assert_weights_txt(project, 'p38_rnn_stock.py')
-    saved = checkpoint_layers(checkpoint)
-    by_layer = {}
-    for path, array in weights.items():
-        by_layer.setdefault(path.split('/')[1], []).append(array)
-    assert by_layer.keys() == saved.keys()
-    for layer, arrays in saved.items():
-        assert all(np.array_equal(a, b) for a, b in zip(by_layer[layer], arrays, strict=True)), layer
-
-    # the prompt
-    maotai = pd.read_csv(csv_path(project))
-    first, last = maotai['date'].iloc[-240], maotai['date'].iloc[-1]
-    assert out.count(DAYS_PROMPT) == 3 and out.count('please type a whole number') == 2
-    assert out.count(DATE_PROMPT) == 8  # 5 bad, 2 answered, then end of input
-    lines = out.split(DATE_PROMPT)[1:]
-    for bad, line in zip(bad_dates, lines):
-        assert first in line and last in line and '->' not in line, (bad, line)
-    real = maotai.loc[maotai['date'] == '2020-03-02', 'open'].item()
-    assert re.fullmatch(day_answer('2020-03-02', real), lines[5]), lines[5]
-    assert re.fullmatch(rf'next trading day after {last} -> predicted open \d+\.\d\d\n', lines[6]), lines[6]
-    assert lines[7] == '\nbye\n'
+    checkpoint.write_bytes(p38_quick[0].checkpoint('rnn_stock').read_bytes())
+    steps = {}
+    for step, args in (('resumed', ()), ('fresh', ('--fresh', '--seed', '7')), ('seed 8', ('--fresh', '--seed', '8'))):
+        if step == 'fresh':
+            checkpoint.with_name('rnn_stock.saving.weights.h5').write_bytes(b'half a file')
+        before = checkpoint.read_bytes()
+        result = project.run('p38_rnn_stock.py', *args, *QUICK)
+        steps[step] = dict(result=result, before=before, after=checkpoint.read_bytes(),
+                           weights=(project.path / 'weights.txt').read_text(),
+                           folder=sorted(path.name for path in (project.path / 'checkpoint').iterdir()))
+    return steps
 
 
-def test_p38_checkpoint_carries_its_val_loss_resumes_and_is_never_replaced_by_worse(project):
-    """The file carries the val_loss it was saved for: the run that saves it prints it, the next run prints it when
-    it loads the file and must beat it. --fresh reads only that stamp. A file without it is kept aside."""
+def test_p38_resumes_from_its_checkpoint(p38_quick, p38_chain):
+    """The lecture's load line, then training on from the saved weights and Adam's state; one epoch on it beats the
+    saved val_loss, so the new best replaces the file."""
+    quick, resumed = p38_quick[2], p38_chain['resumed']
+    result = resumed['result']
+    assert_ran(result)
+    assert result.stdout.startswith(f'{SAMPLES}\n{LOADED}\n') and 'cannot load' not in result.stdout
+    assert epoch_losses(result.stdout)[0][0] < epoch_losses(quick.stdout)[0][0] / 2  # trained on, not from scratch
+    assert saved(result.stdout) < saved(quick.stdout)
+    assert resumed['after'] != resumed['before'] and resumed['folder'] == ['rnn_stock.weights.h5']
+    assert adam_step(resumed['after']) == 2 * adam_step(resumed['before'])  # Adam's steps counted on from the file
+
+
+def test_p38_a_worse_fresh_run_keeps_the_checkpoint_and_drops_a_leftover(p38_quick, p38_chain):
+    """--fresh trains from scratch (exactly as a run with no checkpoint: the same epoch, weights.txt and metrics) but
+    must still beat the saved val_loss, measured by evaluating the saved weights: the same number the run that saved
+    them printed. It does not, so the file stays byte for byte, and the half file a Ctrl-C left beside it is deleted,
+    not renamed over it."""
+    quick, fresh = p38_quick[2], p38_chain['fresh']
+    result = fresh['result']
+    assert_ran(result)
+    assert LOADED not in result.stdout and 'cannot load' not in result.stdout
+    assert kept(result.stdout) == pytest.approx(saved(p38_chain['resumed']['result'].stdout), abs=2e-6)
+    assert fresh['after'] == fresh['before'] and fresh['folder'] == ['rnn_stock.weights.h5']
+    assert epoch_losses(result.stdout) == epoch_losses(quick.stdout)
+    assert printed_metrics(result.stdout) == printed_metrics(quick.stdout)
+    assert fresh['weights'] == (p38_quick[0].path / 'weights.txt').read_text()
+
+
+def test_seed(p38_quick, p38_chain):
+    """--seed 7 is the default: `--fresh --seed 7` gives the metrics and weights.txt of the run with no flag, digit for
+    digit (the same seed twice). --seed 8 gives other ones; its val_loss beats the checkpoint's, so --fresh replaces
+    it (a --fresh run is kept only if it beats the file)."""
+    quick, fresh, other = p38_quick[2], p38_chain['fresh'], p38_chain['seed 8']
+    assert printed_metrics(fresh['result'].stdout) == printed_metrics(quick.stdout)
+    assert fresh['weights'] == (p38_quick[0].path / 'weights.txt').read_text()
+    result = other['result']
+    assert_ran(result)
+    model, baseline = printed_metrics(result.stdout)
+    assert all(model[label] != printed_metrics(quick.stdout)[0][label] for label in LABELS)
+    assert baseline == printed_metrics(quick.stdout)[1]  # the data is the lecture's, whatever the seed
+    assert epoch_losses(result.stdout) != epoch_losses(quick.stdout) and other['weights'] != fresh['weights']
+    assert saved(result.stdout) < kept(fresh['result'].stdout)  # this one beats the checkpoint, so replaces it
+    assert other['after'] != other['before'] and other['folder'] == ['rnn_stock.weights.h5']
+
+
+# ---------------------------------------------------------------- p38: an unloadable checkpoint
+def test_p38_damaged_checkpoint_is_refused_by_epochs_0_then_kept_aside(p38_quick, project):
+    """Half of a real checkpoint (a copy cut short): --epochs 0 refuses in one line and changes nothing; a training
+    run prints the lecture's load line, then one line, keeps the file's bytes under a name with the time, leaves a file
+    kept by an earlier run alone, and trains from scratch: exactly the run with no checkpoint."""
+    trained, quick = p38_quick[0], p38_quick[2]
     checkpoint = project.checkpoint('rnn_stock')
-    first = project.run('p38_rnn_stock.py', '--fresh', *QUICK)
-    assert_ran(first)
-    weights = (project.path / 'weights.txt').read_text()
-    before = saved_val_loss(first.stdout)
-    assert before == printed_stamp(checkpoint)
-    assert float(before) == pytest.approx(last_epoch(first.stdout)[1], abs=1e-4)  # the epoch's val_loss, not its loss
-    assert 'figure saved to figures/p38_rnn_stock_loss.png\n' in first.stdout  # relative from the project folder
-
-    resumed = project.run('p38_rnn_stock.py', *QUICK)
-    assert_ran(resumed)
-    assert f'{LOADED}\ncheckpoint/rnn_stock.weights.h5: val_loss {before}\n' in resumed.stdout
-    assert last_epoch(resumed.stdout)[0] < last_epoch(first.stdout)[0] / 2  # trained on from the saved weights
-    best = saved_val_loss(resumed.stdout)  # one epoch on from the file: better, so saved
-    assert float(best) < float(before) and best == printed_stamp(checkpoint)
-    saved = checkpoint.read_bytes()
-
-    leftover = checkpoint.with_name('rnn_stock.saving.weights.h5')  # what a save cut short by Ctrl-C leaves behind
-    leftover.write_bytes(b'half a file')
-    again = project.run('p38_rnn_stock.py', '--fresh', *QUICK)  # reads the file only to know what to beat
-    assert_ran(again)
-    assert (project.path / 'weights.txt').read_text() == weights  # the same as the first --fresh run
-    assert printed_metrics(again.stdout) == printed_metrics(first.stdout)
-    assert LOADED not in first.stdout + again.stdout and 'saved the best weights' not in again.stdout
-    assert 'kept checkpoint/rnn_stock.weights.h5: this run did not beat its val_loss\n' in again.stdout
-    assert checkpoint.read_bytes() == saved  # worse than the file: the file stays as it was
-
-    with h5py.File(checkpoint, 'a') as file:  # a file without the stamp, as an older version of the script wrote
-        del file.attrs['val_loss']
-    older = checkpoint.read_bytes()
-    unstamped = project.run('p38_rnn_stock.py', *QUICK)
-    assert_ran(unstamped)
-    assert kept_aside(unstamped.stdout, 'rnn_stock', 1) == 'KeyError' and LOADED not in unstamped.stdout
-    assert aside(checkpoint, 1).read_bytes() == older
-    assert printed_metrics(unstamped.stdout) == printed_metrics(first.stdout)  # trained from scratch
-    assert saved_val_loss(unstamped.stdout) == before == printed_stamp(checkpoint)  # a new file, stamped
-
-
-def test_p38_damaged_checkpoint_is_kept_aside(project):
-    checkpoint = project.checkpoint('rnn_stock')
-    checkpoint.write_bytes(b'not an HDF5 file')
-    earlier = aside(checkpoint, 1)
+    damaged = trained.checkpoint('rnn_stock').read_bytes()[:150_000]
+    checkpoint.write_bytes(damaged)
+    earlier = checkpoint.with_name('rnn_stock.weights.h5.unloadable-20200101-000000')
     earlier.write_bytes(b'kept aside by an earlier run')
+    refuse_epochs_0(project, 'p38_rnn_stock.py', 'OSError')
+
+    since = now()
     result = project.run('p38_rnn_stock.py', *QUICK)
     assert_ran(result)
-    assert kept_aside(result.stdout, 'rnn_stock', 2) == 'OSError' and LOADED not in result.stdout
-    assert aside(checkpoint, 2).read_bytes() == b'not an HDF5 file'
-    assert earlier.read_bytes() == b'kept aside by an earlier run'
-    assert saved_val_loss(result.stdout) == printed_stamp(checkpoint)  # a new, readable checkpoint
+    aside = set_aside(result, project, 'rnn_stock', 'OSError', since)
+    assert f'{LOADED}\ncannot load ' in result.stdout
+    assert aside.read_bytes() == damaged and earlier.read_bytes() == b'kept aside by an earlier run'
+    assert sorted(path.name for path in (project.path / 'checkpoint').iterdir()) == sorted(
+        ['rnn_stock.weights.h5', aside.name, earlier.name])
+    assert saved(result.stdout) == saved(quick.stdout)  # a new checkpoint, from scratch
+    assert epoch_losses(result.stdout) == epoch_losses(quick.stdout)
+    assert printed_metrics(result.stdout) == printed_metrics(quick.stdout)
+    assert (project.path / 'weights.txt').read_text() == (trained.path / 'weights.txt').read_text()
+    assert_weights_txt(project, 'p38_rnn_stock.py')  # the new file loads and holds the weights
 
 
 # ---------------------------------------------------------------- --epochs 0: the classroom's 断点续训
 def test_epochs_0_answers_from_the_saved_checkpoint_without_training(p38_quick, project):
-    """After a one-epoch run, --epochs 0 in a fresh copy holding only that checkpoint: the lecture's load line, no
-    training, the same weights.txt, the same open for the same day, the prediction figure but no loss figure (there is
-    no history), and the checkpoint untouched."""
-    trained_project, _, trained = p38_quick
+    """In a copy holding only p38_quick's checkpoint: the lecture's load line, no training, no saved/kept line, the
+    same weights.txt, metrics and answer as the run that made it, the figures but the loss curve (no history), and the
+    checkpoint untouched."""
+    trained, quick = p38_quick[0], p38_quick[2]
     checkpoint = project.checkpoint('rnn_stock')
-    checkpoint.write_bytes(trained_project.checkpoint('rnn_stock').read_bytes())
-    saved = checkpoint.read_bytes()
+    checkpoint.write_bytes(trained.checkpoint('rnn_stock').read_bytes())
+    before = checkpoint.read_bytes()
     result = project.run('p38_rnn_stock.py', '--epochs', '0', '--no-show', stdin='1\n2020-03-02\n')
-    assert result.returncode == 0 and result.stderr == '', result.stderr[-3000:]
+    assert_ran(result)
     out = result.stdout
-    assert f'{LOADED}\ncheckpoint/rnn_stock.weights.h5: val_loss {printed_stamp(checkpoint)}\n' in out
-    assert 'Epoch' not in out and ' - val_loss: ' not in out and progress_bars(out) == 0, out[-3000:]
-    assert 'saved the best weights' not in out and 'did not beat' not in out
-    assert (project.path / 'weights.txt').read_text() == (trained_project.path / 'weights.txt').read_text()
-    assert sorted(path.name for path in (project.path / 'figures').iterdir()) == ['p38_rnn_stock_prediction.png']
-    assert 'figure saved to figures/p38_rnn_stock_prediction.png\n' in out and '_loss.png' not in out
-    assert_png(project.path / 'figures' / 'p38_rnn_stock_prediction.png')
-    assert printed_metrics(out) == printed_metrics(trained.stdout)  # one epoch: the saved weights are the last ones
-    answer = re.search(day_answer('2020-03-02', 1050.11), out)
-    assert answer and answer.group(0) in trained.stdout, (answer, out[-500:])
-    assert sorted(path.name for path in (project.path / 'checkpoint').iterdir()) == ['rnn_stock.weights.h5']
-    assert checkpoint.read_bytes() == saved
+    assert out.startswith(f'{SAMPLES}\n{LOADED}\nModel: "sequential"\n'), out[:500]
+    assert 'Epoch' not in out and 'saved the best' not in out and 'did not beat' not in out
+    console_after_training(out, 'p38_rnn_stock.py', trained=False)
+    assert_figures(project, 'p38_rnn_stock.py', kinds=('prediction', 'horizon'))
+    assert (project.path / 'weights.txt').read_text() == (trained.path / 'weights.txt').read_text()
+    assert printed_metrics(out) == printed_metrics(quick.stdout)
+    assert answer(out, '2020-03-02') == answer(quick.stdout, '2020-03-02')
+    assert out.endswith(f'{DATE_PROMPT}{answer(out, "2020-03-02")[0]}\n')  # the count of 1 used up: the run ends
+    assert checkpoint.read_bytes() == before
+    assert [path.name for path in (project.path / 'checkpoint').iterdir()] == ['rnn_stock.weights.h5']
 
 
-@pytest.mark.parametrize('script, plant, error', [
-    ('p38_rnn_stock.py', None, 'FileNotFoundError'),
-    ('p47_LSTM_stock.py', garbage_checkpoint, 'OSError'),
-    ('p56_GRU_stock.py', p38s_checkpoint, 'ValueError'),  # stamped, but another model's
-], ids=['none', 'damaged', "another model's"])
-def test_epochs_0_without_a_loadable_checkpoint_is_one_line_and_changes_nothing(project, script, plant, error):
-    """No checkpoint, or one that cannot be loaded: one line saying what to run first, a non-zero exit, no training,
-    nothing written, and the file neither renamed nor changed (a training run would have set it aside)."""
-    checkpoint = project.checkpoint(STOCK_SCRIPTS[script])
-    if plant:
-        plant(checkpoint)
-    before = {path.name: path.read_bytes() for path in (project.path / 'checkpoint').iterdir()}
-    result = project.run(script, '--epochs', '0', '--no-show', stdin='1\n2020-03-02\n')
-    assert result.returncode != 0
-    assert result.stderr == (f'--epochs 0 cannot load checkpoint/{checkpoint.name} ({error}); '
-                             f'make one first: python {script}\n'), result.stderr[-3000:]
-    assert 'Epoch' not in result.stdout and LOADED not in result.stdout and DAYS_PROMPT not in result.stdout
-    assert {path.name: path.read_bytes() for path in (project.path / 'checkpoint').iterdir()} == before
-    assert not (project.path / 'weights.txt').exists() and not (project.path / 'figures').exists()
-
-
-def test_epochs_0_with_fresh_is_refused_before_anything(project):
-    """--epochs 0 uses the saved checkpoint, --fresh ignores it: a flag error, before TensorFlow is even imported."""
-    checkpoint = project.checkpoint('LSTM_stock')
-    garbage_checkpoint(checkpoint)
-    result = project.run('p47_LSTM_stock.py', '--epochs', '0', '--fresh')
-    assert result.returncode != 0 and result.stdout == ''
-    assert len(result.stderr.strip().splitlines()) == 1 and '--fresh' in result.stderr, result.stderr
-    assert [path.name for path in (project.path / 'checkpoint').iterdir()] == ['LSTM_stock.weights.h5']
-    assert checkpoint.read_bytes() == b'not an HDF5 file' and not (project.path / 'weights.txt').exists()
-
-
+# ---------------------------------------------------------------- the CSV
 def excel_resaved(project):
     """The shipped CSV as Excel or WPS saves it: dates like 2010/4/26, a UTF-8 BOM, CRLF line ends."""
     header, *data = csv_path(project).read_text().splitlines()
@@ -357,31 +438,33 @@ def excel_resaved(project):
     csv_path(project).write_bytes(('\ufeff' + '\r\n'.join([header, *data]) + '\r\n').encode())
 
 
-def test_p38_trains_on_a_csv_re_saved_by_excel(project):
-    shipped = persistence(csv_path(project))
+def test_p38_reads_a_csv_re_saved_by_excel(p38_quick, project):
+    """The same samples, metrics and baseline as the shipped CSV, the prompt's range in YYYY-MM-DD, and the same
+    answer for 2020-03-02 (answered from p38_quick's checkpoint: the reading is what is tested)."""
     excel_resaved(project)
     assert csv_path(project).read_bytes().startswith(b'\xef\xbb\xbf,date,open,')
     assert b'\r\n74,2010/4/26,88.702,' in csv_path(project).read_bytes()
-    result = project.run('p38_rnn_stock.py', *QUICK, stdin='2\n2020-03-02\nnext\n')
+    project.checkpoint('rnn_stock').write_bytes(p38_quick[0].checkpoint('rnn_stock').read_bytes())
+    result = project.run('p38_rnn_stock.py', '--epochs', '0', '--no-show', stdin='1\n2020/3/2\n2020-03-02\n')
     assert_ran(result)
-    assert '2066 training samples, 240 test samples' in result.stdout
-    assert_metrics(result, csv_path(project))
-    assert printed_metrics(result.stdout)[1] == pytest.approx(shipped, abs=2e-6)
-    answers = result.stdout.split(DATE_PROMPT)[1:]
-    assert re.fullmatch(day_answer('2020-03-02', 1050.11), answers[0]), answers[0]  # the prompt: YYYY-MM-DD
-    assert re.fullmatch(r'next trading day after 2020-04-24 -> predicted open \d+\.\d\d\n', answers[1]), answers[1]
+    assert result.stdout.startswith(SAMPLES + '\n')
+    assert printed_metrics(result.stdout) == printed_metrics(p38_quick[2].stdout)
+    assert printed_metrics(result.stdout)[1] == pytest.approx(persistence(SHIPPED), abs=2e-6)
+    assert f'{DATE_PROMPT}{DATE_HELP}\n' in result.stdout
+    assert answer(result.stdout, '2020-03-02') == answer(p38_quick[2].stdout, '2020-03-02')
+    assert answer(result.stdout, '2020-03-02')[1] == real_open(SHIPPED, '2020-03-02')
 
 
 def test_p38_a_stale_display_and_a_count_of_0(project):
-    """An SSH session whose X forwarding is gone: DISPLAY is set, nothing answers there, and no --no-show. matplotlib
-    falls back to agg; the script must not call plt.show() then (it warns 'FigureCanvasAgg is non-interactive').
-    A count of 0 typed through a pipe (not echoed) still ends the prompt's line."""
-    if Path('/tmp/.X11-unix/X99').exists():
+    """An SSH session whose X forwarding is gone: DISPLAY is set, nothing answers there, and no --no-show. The run
+    neither blocks nor warns (matplotlib falls back to agg, and nothing is shown), saves every figure, and a count of
+    0 ends it after the prompt."""
+    if not STALE_DISPLAY:
         pytest.skip('this machine has an X server on :99')
-    result = project.run('p38_rnn_stock.py', '--epochs', '1', stdin='0\n', env={'DISPLAY': ':99'}, timeout=180)
+    result = project.run('p38_rnn_stock.py', '--epochs', '1', stdin='0\n', env=STALE_DISPLAY, timeout=180)
     assert_ran(result)
     assert_figures(project, 'p38_rnn_stock.py')
-    assert result.stdout.endswith(f'{DAYS_PROMPT}\n')  # piped input is not echoed: the script ends the line
+    assert result.stdout.endswith(f'figure saved to figures/p38_rnn_stock_horizon.png\n{DAYS_PROMPT}')
 
 
 def open_is_abc_on_line_101(data):
@@ -390,9 +473,15 @@ def open_is_abc_on_line_101(data):
     return [*data[:99], ','.join(fields), *data[100:]]
 
 
-def no_date_on_line_51(data):
+def no_open_on_line_101(data):
+    fields = data[99].split(',')
+    fields[2] = ''
+    return [*data[:99], ','.join(fields), *data[100:]]
+
+
+def date_is_abc_on_line_51(data):
     number, _, rest = data[49].split(',', 2)
-    return [*data[:49], f'{number},,{rest}', *data[50:]]
+    return [*data[:49], f'{number},abc,{rest}', *data[50:]]
 
 
 def lines_12_and_13_swapped(data):
@@ -400,62 +489,115 @@ def lines_12_and_13_swapped(data):
 
 
 def without_the_index_column(project):
-    """date and open in A and B: what pandas writes with index=False, not the lecture's layout."""
+    """date and open in A and B: what pandas writes with index=False, not the lecture's layout (open in C)."""
     lines = csv_path(project).read_text().splitlines(keepends=True)
     csv_path(project).write_text(''.join(line.split(',', 1)[1] for line in lines))
 
 
-@pytest.mark.parametrize('spoil, problem, from_elsewhere', [
-    (lambda p: csv_path(p).unlink(), 'no such file', False),
-    (lambda p: csv_path(p).unlink(), 'no such file', True),
-    (lambda p: csv_path(p).write_text(''), 'cannot be read as a CSV', False),
-    (lambda p: csv_path(p).write_text(csv_path(p).read_text().replace(',open,', ',opening,', 1)),
-     r'no open column in C 列 \(its columns are Unnamed: 0, date, opening, close', False),
-    (without_the_index_column, r'no open column in C 列 \(its columns are date, open, close', False),
-    (lambda p: rewrite_rows(p, no_date_on_line_51), r"line 51: date is '[^']*', not a date later than the line above",
-     False),
-    (lambda p: rewrite_rows(p, lines_12_and_13_swapped),
-     r"line 13: date is '2010-05-11', not a date later than the line above", False),
-    (lambda p: rewrite_rows(p, open_is_abc_on_line_101), r"line 101: open is 'abc', not a positive number", False),
-    (lambda p: rewrite_rows(p, lambda data: data[:360]), 'only 360 trading days; at least 361 are needed', False),
-], ids=['missing', 'missing, run from another folder', 'empty', 'no open column', 'open not in C', 'no date',
-        'dates out of order', 'not a number', 'too few rows'])
-def test_p38_bad_csv_is_one_line_and_writes_nothing(project, spoil, problem, from_elsewhere):
-    """One line on stderr that names the CSV as the user can open it from where they are, and what is wrong."""
+NEEDS = re.escape('ValueError: the lecture needs C 列 open > 0, dates in order, 361 days or more')
+
+
+@pytest.mark.parametrize('spoil, problem', [
+    (lambda p: csv_path(p).unlink(),
+     re.escape("FileNotFoundError: [Errno 2] No such file or directory: './data/SH600519.csv'")),
+    (lambda p: csv_path(p).write_text(''), 'EmptyDataError: No columns to parse from file'),
+    (without_the_index_column, NEEDS),
+    (lambda p: rewrite_rows(p, open_is_abc_on_line_101), r"ValueError: Unable to parse string 'abc' at position 99"),
+    (lambda p: rewrite_rows(p, no_open_on_line_101), NEEDS),
+    (lambda p: rewrite_rows(p, lines_12_and_13_swapped), NEEDS),
+    (lambda p: rewrite_rows(p, date_is_abc_on_line_51), r'DateParseError: .*\babc\b.*'),
+    (lambda p: csv_path(p).write_text(csv_path(p).read_text().replace(',date,', ',day,', 1)), "KeyError: 'date'"),
+    (lambda p: rewrite_rows(p, lambda data: data[:360]), NEEDS),
+], ids=['missing', 'empty', 'open not in C', 'open not a number', 'no open', 'dates out of order', 'not a date',
+        'no date column', '360 rows'])
+def test_p38_bad_csv_is_one_line_and_writes_nothing(project, spoil, problem):
+    """Run from another folder: one line on stderr naming the CSV, the error's type and message, and who writes the
+    file; exit 1; nothing on stdout; nothing written, there or in the project."""
     spoil(project)
     elsewhere = project.path / 'elsewhere'
     elsewhere.mkdir()
-    result = project.run('p38_rnn_stock.py', *QUICK, cwd=elsewhere if from_elsewhere else None)
-    assert result.returncode != 0 and result.stdout == ''
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    shown = csv_path(project) if from_elsewhere else CSV
-    assert re.match(rf'p38_rnn_stock\.py: {re.escape(str(shown))}: {problem}', result.stderr), result.stderr
-    assert result.stderr.endswith('; nothing was trained or written\n'), result.stderr
-    assert not list((project.path / 'checkpoint').iterdir()) and not list(elsewhere.iterdir())
-    assert not (project.path / 'weights.txt').exists() and not (project.path / 'figures').exists()
+    before = files(project)
+    result = project.run('p38_rnn_stock.py', *QUICK, cwd=elsewhere)
+    assert result.returncode == 1 and result.stdout == ''
+    assert re.fullmatch(rf'p38_rnn_stock\.py: cannot use data/SH600519\.csv \({problem}\); p37_tushare\.py writes it\n',
+                        after_start_up(result.stderr)), result.stderr[-3000:]
+    assert files(project) == before and not list(elsewhere.iterdir()) and not (project.path / 'figures').exists()
 
 
-# ---------------------------------------------------------------- p47, p56: what differs, in one quick run each
-@pytest.mark.parametrize('script, rows, training, plant, errors', [
-    ('p47_LSTM_stock.py', slice(-800, None), 800 - 360, dense5_checkpoint, {'KeyError'}),  # no stamp
-    ('p56_GRU_stock.py', slice(0, 361), 1, p38s_checkpoint, {'OSError', 'ValueError'}),  # stamped, another model's
-])
-def test_lstm_and_gru_quick_run(project, script, rows, training, plant, errors):
-    """A shorter CSV (the last 800 days; the first 361, the least that works) and a checkpoint that cannot be used."""
-    rewrite_rows(project, lambda data: data[rows])
-    name = STOCK_SCRIPTS[script]
-    checkpoint = project.checkpoint(name)
-    plant(checkpoint)
-    other = checkpoint.read_bytes()
-    maotai = pd.read_csv(csv_path(project))
-    day = maotai['date'].iloc[-200]
-    result = project.run(script, *QUICK, stdin=f'1\n{day}\n')
+# ---------------------------------------------------------------- p47, p56: one quick run each, on a shorter CSV
+LAST_800 = slice(-800, None)
+
+
+@pytest.fixture(scope='module')
+def p47_pair(tmp_path_factory, p38_quick):
+    """p47 on the last 800 rows, in two projects: 'none' without a checkpoint, 'p38s' with p38_quick's checkpoint
+    where p47's goes (another model's, as when a student copies the wrong file). In each, --epochs 0 first (refused),
+    then one epoch answering one test day: {kind: (project, the training run)}."""
+    pair = {}
+    for kind in ('none', 'p38s'):
+        project = Project(tmp_path_factory.mktemp(f'p47_{kind}'))
+        rewrite_rows(project, lambda data: data[LAST_800])
+        if kind == 'p38s':
+            project.checkpoint('LSTM_stock').write_bytes(p38_quick[0].checkpoint('rnn_stock').read_bytes())
+        refuse_epochs_0(project, 'p47_LSTM_stock.py', {'none': 'FileNotFoundError', 'p38s': 'ValueError'}[kind])
+        since = now()
+        day = pd.read_csv(csv_path(project))['date'].iloc[-200]
+        pair[kind] = project, project.run('p47_LSTM_stock.py', *QUICK, stdin=f'1\n{day}\n'), since
+    return pair
+
+
+def test_p47_quick_run_on_the_last_800_days(p47_pair):
+    """A CSV of 800 rows: 800 - 300 - 60 training samples, the same 240 test days; no checkpoint (so --epochs 0 was
+    refused: FileNotFoundError), one epoch, the checkpoint, weights.txt, figures, metrics and a day's real open."""
+    project, result, _ = p47_pair['none']
     assert_ran(result)
-    assert f'{training} training samples, 240 test samples' in result.stdout
-    assert kept_aside(result.stdout, name, 1) in errors and LOADED not in result.stdout
-    assert aside(checkpoint, 1).read_bytes() == other
-    assert saved_val_loss(result.stdout, f'checkpoint/{checkpoint.name}') == printed_stamp(checkpoint)
+    out = result.stdout
+    assert out.startswith('440 training samples, 240 test samples: x_train (440, 60, 1), x_test (240, 60, 1)\n')
+    assert LOADED not in out and 'cannot load' not in out
+    saved(out, 'LSTM_stock')
+    console_after_training(out, 'p47_LSTM_stock.py')
     assert_metrics(result, csv_path(project))
-    assert_figures(project, script)
-    assert_weights_txt(project, script)
-    assert re.search(rf'{re.escape(DATE_PROMPT)}{day_answer(day, maotai["open"].iloc[-200])}$', result.stdout)
+    assert_figures(project, 'p47_LSTM_stock.py')
+    assert_weights_txt(project, 'p47_LSTM_stock.py')
+    day = pd.read_csv(csv_path(project))['date'].iloc[-200]
+    assert answer(out, day)[1] == real_open(csv_path(project), day)
+    assert out.endswith(f'{DATE_PROMPT}{answer(out, day)[0]}\n')
+
+
+def test_p47_with_p38s_checkpoint_trains_exactly_as_without_one(p38_quick, p47_pair):
+    """Issue 19's bug: load_weights loads what fits of another model's file (Adam's state included) before it raises.
+    Set aside, the file must leave the model and Adam exactly as a run with no checkpoint has them: the same epoch
+    losses, saved val_loss, weights.txt and metrics, digit for digit. The file's bytes are kept."""
+    (none_project, none, _), (project, result, since) = p47_pair['none'], p47_pair['p38s']
+    assert_ran(result)
+    aside = set_aside(result, project, 'LSTM_stock', 'ValueError', since)
+    assert f'{LOADED}\ncannot load ' in result.stdout
+    assert aside.read_bytes() == p38_quick[0].checkpoint('rnn_stock').read_bytes()
+    assert epoch_losses(result.stdout) == epoch_losses(none.stdout)
+    assert saved(result.stdout, 'LSTM_stock') == saved(none.stdout, 'LSTM_stock')
+    assert (project.path / 'weights.txt').read_text() == (none_project.path / 'weights.txt').read_text()
+    assert printed_metrics(result.stdout) == printed_metrics(none.stdout)
+    assert project.checkpoint('LSTM_stock').read_bytes() != aside.read_bytes()
+    assert_weights_txt(project, 'p47_LSTM_stock.py')
+
+
+def test_p56_quick_run_on_361_rows_with_p47s_checkpoint_and_fresh(p47_pair, project):
+    """The least CSV that works (361 rows: 1 training sample, 240 test days) and p47's checkpoint where p56's goes,
+    with --fresh: no load line, but the file is still read (to know what to beat), cannot be, and is set aside."""
+    rewrite_rows(project, lambda data: data[:361])
+    lstm = p47_pair['none'][0].checkpoint('LSTM_stock').read_bytes()
+    project.checkpoint('GRU_stock').write_bytes(lstm)
+    day = pd.read_csv(csv_path(project))['date'].iloc[-200]
+    since = now()
+    result = project.run('p56_GRU_stock.py', '--fresh', *QUICK, stdin=f'1\n{day}\n')
+    assert_ran(result)
+    out = result.stdout
+    assert out.startswith('1 training samples, 240 test samples: x_train (1, 60, 1), x_test (240, 60, 1)\n')
+    assert LOADED not in out
+    assert set_aside(result, project, 'GRU_stock', 'ValueError', since).read_bytes() == lstm
+    saved(out, 'GRU_stock')
+    console_after_training(out, 'p56_GRU_stock.py')
+    assert_metrics(result, csv_path(project))
+    assert_figures(project, 'p56_GRU_stock.py')
+    assert_weights_txt(project, 'p56_GRU_stock.py')
+    assert answer(out, day)[1] == real_open(csv_path(project), day)
