@@ -196,13 +196,14 @@ def forecast(windows, days):
     return sc.inverse_transform(np.hstack(ahead).reshape(-1, 1)).reshape(-1, days)
 
 
-opens, n = maotai['open'].values, len(real_stock_price)  # the test days are the CSV's last n rows
-lags = [math.sqrt(mean_squared_error(predicted_stock_price[:, 0], opens[len(opens) - n - k:len(opens) - k]))
+csv_opens, n = maotai['open'].values, len(real_stock_price)  # the test days are the CSV's last n rows
+lags = [math.sqrt(mean_squared_error(predicted_stock_price[:, 0], csv_opens[-n - k:len(csv_opens) - k]))
         for k in range(6)]  # k=0: the 均方根误差 above
-closest = int(np.argmin(lags))
+closest = int(np.argmin(lags))  # k=5, the last one checked, may mean 5 or more
 print('滞后检查 (lag check), 均方根误差 of the predicted opens against the real opens k trading days earlier:\n  '
-      + ' · '.join(f'k={k} {lag:.2f}' for k, lag in enumerate(lags)) + f' → closest at k={closest}: ' + ('no lag'
-      if closest == 0 else f'the prediction follows the real price {closest} day{"s" * (closest > 1)} late'))
+      + ' · '.join(f'k={k} {lag:.2f}' for k, lag in enumerate(lags)) + f' → closest at k={closest}: ' + (
+          'no lag' if closest == 0 else 'the prediction follows the real price 1 day late' if closest == 1 else
+          f'the prediction follows the real price {closest}{" or more" if closest == 5 else ""} days late'))
 ahead, real = forecast(x_test, 10), real_stock_price[:, 0]  # day i+h-1 forecast h days ahead from the 60 before day i
 horizon = [math.sqrt(mean_squared_error(ahead[:n - h + 1, h - 1], real[h - 1:])) for h in range(1, 11)]
 horizon_persistence = [math.sqrt(mean_squared_error(persistence[:n - h + 1, 0], real[h - 1:])) for h in range(1, 11)]
@@ -213,7 +214,7 @@ plt.plot(range(1, 11), horizon, 'bo-', label='LSTM, predictions fed back')
 plt.plot(range(1, 11), horizon_persistence, 'rs--', label="persistence: the last real open")
 plt.title('RMSE of the predicted open, by trading days ahead')
 plt.xlabel('trading days ahead')
-plt.xticks(range(1, 11))
+plt.ylabel('RMSE (yuan)')
 plt.legend()
 plt.savefig('./figures/p47_LSTM_stock_horizon.png', dpi=200)
 print('figure saved to figures/p47_LSTM_stock_horizon.png')
@@ -248,8 +249,7 @@ def explain(day, predicted_open):
         s = dict(zip(['a_i', 'a_f', 'a_c', 'a_o', 'i', 'f', 'C̃', 'C', 'o', 'h'], np.array(steps).transpose(1, 0, 2)))
         xs = s['h']  # this layer's h_1..h_60
     w, y = weights[6][:, 0], xs[59] @ weights[6][:, 0] + weights[7][0]
-    assert abs(sc.inverse_transform([[y]])[0, 0] - predicted_open) < 0.01, \
-        'not what model.predict gave: after training again, run the predict cell again'  # (an editor's kernel)
+    assert abs(sc.inverse_transform([[y]])[0, 0] - predicted_open) < 0.01, 'trained again? run the predict cell again'
     j = np.abs(w * xs[59]).argmax()
     v = {name: values[59, j] for name, values in s.items()}  # unit j at t=60
     print(f'explain {day}: 第 2 层 LSTM, 记忆体 #{j} (对预测贡献最大: w_{j}·h_60,{j} = {w[j] * v["h"]:.2f}), t=60 是 {days[59]}\n'

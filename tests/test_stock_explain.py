@@ -1,6 +1,7 @@
 """--explain on the stock scripts (issue 15; CONVENTIONS.md, "--explain on the stock scripts"): every number of the
-walkthrough recomputed from weights.txt and the CSV by a float64 NumPy forward pass written here from the lecture's
-formulas, in Keras 3's layout of the weights, never from the scripts' code.
+walkthrough recomputed from weights.txt and the CSV by a float64 NumPy forward pass written from the lecture's
+formulas, in Keras 3's layout of the weights, never from the scripts' code (tests/lecture_forward.py, which
+test_stock_forecast.py shares).
 
 Each script is trained once (--epochs 1) in a temporary project; then `--epochs 0 --explain` answers two test days
 and `next` from that checkpoint. Every test of this file reads those two runs per script."""
@@ -13,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import DATE_PROMPT, DAYS_PROMPT, STOCK_SCRIPTS, Project, assert_png, read_weights_txt
+from conftest import DATE_PROMPT, DAYS_PROMPT, STOCK_SCRIPTS, Project, after_start_up, assert_png
+from lecture_forward import CELLS, lecture_weights, windows
 
 # script -> (the second layer's name as printed, the statistics lines: gate letter -> its lecture name)
 SCRIPTS = {'p38_rnn_stock.py': ('SimpleRNN', {}),
@@ -107,104 +109,10 @@ def sharpen(checkpoint, cell, window):
 
 
 def assert_clean(result):
-    """Exit 0, no traceback and no warning (a missing glyph in a figure, say): a walkthrough that disagrees with
-    model.predict trips the script's own assert."""
+    """Exit 0, no traceback and no warning (a missing glyph in a figure, say) after TensorFlow's start-up lines: a
+    walkthrough that disagrees with model.predict trips the script's own assert."""
     assert result.returncode == 0 and 'Traceback' not in result.stderr, result.stderr[-3000:]
-    assert 'Warning' not in result.stderr, result.stderr[-3000:]
-
-
-# ---- the lecture's forward pass, float64, from weights.txt ---------------------------------------------------------
-
-def sigmoid(a):
-    return 1 / (1 + np.exp(-a))
-
-
-def lecture_weights(path, cell):
-    """weights.txt read back with conftest's reader: [(kernel, recurrent_kernel, bias) of layer 1 and 2], w, b."""
-    layer = {'SimpleRNN': 'simple_rnn', 'LSTM': 'lstm', 'GRU': 'gru'}[cell]
-    weights = {name: array.astype(np.float64) for name, array in read_weights_txt(path).items()}
-    parts = ('kernel', 'recurrent_kernel', 'bias')
-    layers = [tuple(weights[f'sequential/{name}/{layer}_cell/{part}'] for part in parts)
-              for name in (layer, layer + '_1')]  # layer 1, layer 2
-    return layers, weights['sequential/dense/kernel'][:, 0], weights['sequential/dense/bias'][0]
-
-
-def gate_matrices(kernel, recurrent_kernel, gates):
-    """The lecture's W_g acting on the concatenation [h_{t-1}, x_t], one per gate: Keras 3 keeps the gates side by
-    side in its kernel (x_t's rows) and recurrent kernel (h_{t-1}'s rows), in the order `gates`."""
-    units = recurrent_kernel.shape[0]
-    stacked = np.vstack([recurrent_kernel, kernel])  # rows: h_{t-1} first, then x_t, as [h_{t-1}, x_t]
-    return {g: stacked[:, k * units:(k + 1) * units] for k, g in enumerate(gates)}
-
-
-def simple_rnn(xs, kernel, recurrent_kernel, bias):
-    """h_t = tanh(x_t·w_xh + h_{t-1}·w_hh + bh), h_0 = 0: {'a': pre-activations, 'h': memories}, 60 × units."""
-    h, steps = np.zeros(recurrent_kernel.shape[0]), {'a': [], 'h': []}
-    for x in xs:
-        a = x @ kernel + h @ recurrent_kernel + bias
-        h = np.tanh(a)
-        steps['a'].append(a)
-        steps['h'].append(h)
-    return {name: np.array(values) for name, values in steps.items()}
-
-
-def lstm(xs, kernel, recurrent_kernel, bias):
-    """The lecture's LSTM (图 2.2.1): i, f, o = σ(W·[h_{t-1}, x_t] + b), C̃ = tanh(W_c·[h_{t-1}, x_t] + b_c),
-    C_t = f_t*C_{t-1} + i_t*C̃_t, h_t = o_t*tanh(C_t); Keras 3 orders the gates i, f, C̃ (its 'c'), o."""
-    W = gate_matrices(kernel, recurrent_kernel, 'ifco')
-    b = {g: bias[k * len(bias) // 4:(k + 1) * len(bias) // 4] for k, g in enumerate('ifco')}
-    h = C = np.zeros(recurrent_kernel.shape[0])
-    steps = {name: [] for name in ('a_i', 'a_f', 'a_c', 'a_o', 'i', 'f', 'c', 'o', 'C', 'h')}
-    for x in xs:
-        a = {g: np.concatenate([h, x]) @ W[g] + b[g] for g in 'ifco'}
-        i, f, candidate, o = sigmoid(a['i']), sigmoid(a['f']), np.tanh(a['c']), sigmoid(a['o'])
-        C = f * C + i * candidate
-        h = o * np.tanh(C)
-        for name, value in (('a_i', a['i']), ('a_f', a['f']), ('a_c', a['c']), ('a_o', a['o']), ('i', i), ('f', f),
-                            ('c', candidate), ('o', o), ('C', C), ('h', h)):
-            steps[name].append(value)
-    return {name: np.array(values) for name, values in steps.items()}
-
-
-def gru(xs, kernel, recurrent_kernel, bias):
-    """The lecture's GRU (图 2.3.1) as Keras computes it: h_t = (1-z_t)*h_{t-1} + z_t*h̃_t, z_t and r_t = σ(...).
-    Keras' gates are z, r, h̃ side by side; its z is the lecture's 1 - z (Keras: h_t = z*h_{t-1} + (1-z)*h̃), so the
-    lecture's z_t = σ(-a) where a is Keras' pre-activation. reset_after=True, bias (2, 3u): row 0 for x_t, row 1 for
-    h_{t-1}, and h̃_t = tanh(x_t·W_h + b_x,h + r_t*(h_{t-1}·U_h + b_h,h)) (the lecture's W·[r_t*h_{t-1}, x_t] resets
-    h_{t-1} before the product)."""
-    units = recurrent_kernel.shape[0]
-    part = {g: slice(k * units, (k + 1) * units) for k, g in enumerate('zrh')}
-    h = np.zeros(units)
-    steps = {name: [] for name in ('a_z', 'a_r', 'a_h', 'z', 'r', 'candidate', 'h')}
-    for x in xs:
-        from_x = {g: x @ kernel[:, part[g]] + bias[0, part[g]] for g in 'zrh'}
-        from_h = {g: h @ recurrent_kernel[:, part[g]] + bias[1, part[g]] for g in 'zrh'}
-        a_z = -(from_x['z'] + from_h['z'])  # minus Keras' pre-activation: the lecture's z
-        a_r = from_x['r'] + from_h['r']
-        z, r = sigmoid(a_z), sigmoid(a_r)
-        a_h = from_x['h'] + r * from_h['h']
-        candidate = np.tanh(a_h)
-        h = (1 - z) * h + z * candidate
-        for name, value in (('a_z', a_z), ('a_r', a_r), ('a_h', a_h), ('z', z), ('r', r), ('candidate', candidate),
-                            ('h', h)):
-            steps[name].append(value)
-    return {name: np.array(values) for name, values in steps.items()}
-
-
-CELLS = {'SimpleRNN': simple_rnn, 'LSTM': lstm, 'GRU': gru}
-
-
-def windows(csv):
-    """{typed entry: (scaled window of 60 opens, 60 × 1; the window's last date; the real open of day 61 or None)}:
-    MinMaxScaler's (x - min) / (max - min) fitted on the opens before the last 300 days."""
-    frame = pd.read_csv(csv)
-    opens, dates = frame['open'].to_numpy(np.float64), list(frame['date'].astype(str))
-    low, high = opens[:-300].min(), opens[:-300].max()
-    scaled = (opens - low) / (high - low)
-    found = {'next': (scaled[-60:, None], dates[-1], None)}
-    for row in range(len(opens) - 240, len(opens)):
-        found[dates[row]] = (scaled[row - 60:row, None], dates[row - 1], opens[row])
-    return found, low, high
+    assert 'warning' not in after_start_up(result.stderr).lower(), after_start_up(result.stderr)[-3000:]
 
 
 # ---- the printed walkthrough ---------------------------------------------------------------------------------------
@@ -474,6 +382,6 @@ def test_without_explain_no_walkthrough_and_no_explain_figure(explained, script)
     assert after == [], f'lines after the answer without --explain: {after}'
     assert re.fullmatch(rf'{run.typed[0]} -> predicted open \d+\.\d\d, real open \d+\.\d\d', answer), answer
     assert not re.search(r'^\s*explain |σ\(|均值', run.trained.stdout, re.M)
-    assert run.figures_after_training == [f'{script[:-3]}_loss.png', f'{script[:-3]}_prediction.png']
+    assert run.figures_after_training == [f'{script[:-3]}_{name}.png' for name in ('horizon', 'loss', 'prediction')]
     # the --epochs 0 run uses the checkpoint the one epoch saved: the same model, so the same open for that day
     assert answers(run.result.stdout)[0][0] == answer
