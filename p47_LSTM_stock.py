@@ -26,8 +26,8 @@ from sklearn.metrics import mean_squared_error, mean_absolute_error
 import math
 
 # %% 2. 训练集和测试集: 连续60天的开盘价作为输入特征, 第61天的开盘价作为标签
-try:  # a missing or malformed CSV: one line. One re-saved by Excel or WPS (2010/4/26, BOM, CRLF) reads as the original
-    maotai = pd.read_csv('./data/SH600519.csv')  # 读取股票文件 (p37_tushare.py writes it into data/)
+try:  # p37_tushare.py writes data/: a missing or malformed CSV is one line; an Excel or WPS copy reads as the original
+    maotai = pd.read_csv('./data/SH600519.csv')  # 读取股票文件
     maotai['date'] = pd.to_datetime(maotai['date'], format='mixed')
     if not (maotai.columns[2] == 'open' and pd.to_numeric(maotai['open']).gt(0).all() and len(maotai) > 300 + 60
             and maotai['date'].is_monotonic_increasing):
@@ -35,7 +35,7 @@ try:  # a missing or malformed CSV: one line. One re-saved by Excel or WPS (2010
 except (OSError, LookupError, ValueError) as error:
     sys.exit(f'{parser.prog}: cannot use data/SH600519.csv ({type(error).__name__}: {error}); p37_tushare.py writes it')
 training_set = maotai.iloc[0:len(maotai) - 300, 2:3].values  # 前(2426-300=2126)天的开盘价作为训练集, 表格从0开始计数, 2:3 是提取(2:3)列, 前闭后开, 故提取出C列开盘价
-test_set = maotai.iloc[len(maotai) - 300:, 2:3].values  # 后300天的开盘价作为测试集 (2426 = len(maotai), any CSV's length)
+test_set = maotai.iloc[len(maotai) - 300:, 2:3].values  # 后300天的开盘价作为测试集
 # 归一化
 sc = MinMaxScaler(feature_range=(0, 1))  # 定义归一化: 归一化到(0, 1)之间
 training_set_scaled = sc.fit_transform(training_set)  # 求得训练集的最大值, 最小值这些训练集固有的属性, 并在训练集上进行归一化
@@ -154,8 +154,8 @@ predicted_stock_price = model.predict(x_test, verbose=0)  # verbose=0: TF 2.1 pr
 predicted_stock_price = sc.inverse_transform(predicted_stock_price)
 # 对真实数据还原---从(0, 1)反归一化到原始范围
 real_stock_price = sc.inverse_transform(test_set[60:])
-# 画出真实数据和预测数据的对比曲线 (x: the test days' dates, where the lecture counted samples)
-test_dates = maotai['date'].iloc[-len(real_stock_price):]
+# 画出真实数据和预测数据的对比曲线
+test_dates = maotai['date'].iloc[-len(real_stock_price):]  # on the x axis, where the lecture counted the samples
 plt.plot(test_dates, real_stock_price, color='red', label='MaoTai Stock Price')
 plt.plot(test_dates, predicted_stock_price, color='blue', label='Predicted MaoTai Stock Price')
 plt.title('MaoTai Stock Price Prediction')

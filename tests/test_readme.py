@@ -66,3 +66,42 @@ def test_the_readmes_gates_excerpt_adds_up_by_hand():
     o, tanh_c, h = map(float, re.search(r'h_60 = o_60\*tanh\(C_60\) = (\S+)\*(\S+) = (\S+)$', text, re.M).groups())
     assert abs(math.tanh(c60) - tanh_c) <= 0.01 + 1e-9 and abs(o * tanh_c - h) <= 0.005 * (o + abs(tanh_c)) + 0.0051
     assert re.search(rf'^  y = h_60·w \+ b = \d\.\d{{4}}, 反归一化: {re.escape(answer)}$', text, re.M), text
+
+
+def persistence_ahead(h):
+    """Persistence h trading days ahead on the 240 test days, from the CSV alone: the real open of the day before test
+    day i against the real open of day i+h-1, for every i with i+h-1 < 240 (CONVENTIONS' definition)."""
+    import math
+    opens = MAOTAI['open'].to_numpy()
+    before, real = opens[-241:-1], opens[-240:]
+    return math.sqrt(((before[:240 - h + 1] - real[h - 1:]) ** 2).mean())
+
+
+HORIZON_LINE = re.compile(r'^  1 ([\d.]+) \(persistence ([\d.]+)\) · 2 ([\d.]+) \(([\d.]+)\) · 3 ([\d.]+) \(([\d.]+)\)'
+                          r' · 5 ([\d.]+) \(([\d.]+)\) · 10 ([\d.]+) \(([\d.]+)\)$', re.M)
+
+
+def test_the_readmes_horizon_lines_show_the_csvs_persistence_and_add_up():
+    """Every pasted 多日预测 line: its persistence column is the CSV's, and its h=1 is the model's 均方根误差 printed
+    above it in the same block (k=0 of the lag line too), as the scripts compute them."""
+    found = list(HORIZON_LINE.finditer(README))
+    assert found, 'the README shows no 多日预测 line'
+    for match in found:
+        numbers = [float(n) for n in match.groups()]
+        assert numbers[1::2] == pytest.approx([persistence_ahead(h) for h in (1, 2, 3, 5, 10)], abs=0.005 + 1e-9), \
+            match.group(0)
+        block = README[:match.start()].rsplit('```', 1)[-1]  # the code block the line is in, up to the line
+        rmse = re.findall(r'^均方根误差: ([\d.]+)$', block, re.M)
+        lag = re.findall(r'^  k=0 ([\d.]+) ·', block, re.M)
+        assert rmse and lag, f'no 均方根误差 or lag line above {match.group(0)!r}'
+        assert f'{float(rmse[0]):.2f}' == lag[-1] == match.group(1), (rmse[0], lag[-1], match.group(1))
+
+
+def test_the_readmes_seed_table_shows_the_csvs_persistence():
+    """compare_models.py's persistence row, pasted in the README: RMSE, MAE and the 5-day-ahead RMSE of the CSV."""
+    rows = re.findall(r'^\| persistence[^|]*\| ([\d.]+), ([\d.]+), ([\d.]+) \|', README, re.M)
+    assert rows, 'the README shows no compare_models table'
+    expected = persistence(ROOT / 'data' / 'SH600519.csv')
+    for rmse, mae, ahead in rows:
+        assert (rmse, mae, ahead) == (f"{expected['均方根误差']:.2f}", f"{expected['平均绝对误差']:.2f}",
+                                      f'{persistence_ahead(5):.2f}')
