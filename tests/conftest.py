@@ -13,6 +13,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def student_environment():
+    """os.environ as a student's terminal has it: no display (a headless run), and no TF_CPP_MIN_LOG_LEVEL, which the
+    scripts set themselves (test_lecture_math sets one for its own process, which a subprocess would inherit)."""
+    return {k: v for k, v in os.environ.items()
+            if k not in ('DISPLAY', 'WAYLAND_DISPLAY', 'MPLBACKEND', 'TF_CPP_MIN_LOG_LEVEL')}
+
+
 class Project:
     """A throw-away copy of the project: data/ and an empty checkpoint/, plus the scripts a test asks for."""
 
@@ -25,7 +32,7 @@ class Project:
         """The command line and environment that run `script` the way a student does, with no display."""
         if not (self.path / script).exists():
             shutil.copy(ROOT / script, self.path / script)
-        full_env = {k: v for k, v in os.environ.items() if k not in ('DISPLAY', 'WAYLAND_DISPLAY', 'MPLBACKEND')}
+        full_env = student_environment()
         full_env.update(PYTHONUNBUFFERED='1', **(env or {}))
         return [sys.executable, str(self.path / script), *args], full_env
 

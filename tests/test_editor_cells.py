@@ -14,7 +14,6 @@ p47 and p56 run 2 epochs, set in an extra first cell (`sys.argv = [...]`), as a 
 subprocess runs are conftest's lecture_run, shared with test_letters.py. One fixture makes all the runs at once,
 three processes at a time: a process leaves most of a core idle (Python between TensorFlow's steps), so 2 cores
 run the lot in about half the time of one after the other."""
-import os
 import queue
 import re
 import shutil
@@ -26,7 +25,7 @@ import pytest
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 
-from conftest import LETTER_SCRIPTS, LOADED, ROOT, Project, cells
+from conftest import LETTER_SCRIPTS, LOADED, ROOT, Project, cells, student_environment
 from test_lecture_first import missing_steps
 
 STOCK_DAYS = ['2020-03-02', 'next']  # a test day (the README's example) and the day after the CSV
@@ -55,7 +54,7 @@ class Kernel:
     """A real IPython kernel (this interpreter's ipykernel) started in `folder`, driven as an editor drives it."""
 
     def __init__(self, folder, log):
-        env = {k: v for k, v in os.environ.items() if k not in ('DISPLAY', 'WAYLAND_DISPLAY', 'MPLBACKEND')}
+        env = student_environment()
         self.log = log
         # kernel_dirs=[]: the kernel of this interpreter, not a 'python3' kernel installed elsewhere on the machine
         self.manager = KernelManager(kernel_name='python3', kernel_spec_manager=KernelSpecManager(kernel_dirs=[]))

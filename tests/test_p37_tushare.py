@@ -14,7 +14,7 @@ import matplotlib.image as mpimg
 import pandas as pd
 import pytest
 
-from conftest import ROOT, assert_png, cells
+from conftest import ROOT, assert_png, cells, student_environment
 
 SCRIPT = 'p37_tushare.py'
 CSV = 'data/SH600519.csv'
@@ -194,7 +194,7 @@ def test_cell_by_cell_in_a_kernel(project):
     ignored): the download, the kept file, the figure saved and shown inline."""
     from jupyter_client import KernelManager
     from jupyter_client.kernelspec import KernelSpecManager
-    env = {k: v for k, v in os.environ.items() if k not in ('DISPLAY', 'WAYLAND_DISPLAY', 'MPLBACKEND')}
+    env = student_environment()
     env.update(p37_env(project, stub='new-dividend'))
     manager = KernelManager(kernel_name='python3', kernel_spec_manager=KernelSpecManager(kernel_dirs=[]))
     manager.start_kernel(cwd=str(project.path), env=env)
