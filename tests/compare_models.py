@@ -33,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmark import positive_int  # --seeds, --epochs, --jobs: whole numbers >= 1, as benchmark.py's flags
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = {'p38_rnn_stock.py': 'SimpleRNN', 'p47_LSTM_stock.py': 'LSTM', 'p56_GRU_stock.py': 'GRU'}
 FIRST_SEED, LECTURE_EPOCHS = 7, 50
@@ -170,12 +172,6 @@ def machine():
     cpu = next(iter(re.findall(r'^model name\s*:\s*(.*)$', cpuinfo, re.M)), platform.processor() or 'unknown CPU')
     load = f'; load average {os.getloadavg()[0]:.2f} at start' if hasattr(os, 'getloadavg') else ''
     return f'Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}{load}'
-
-
-def positive_int(text):
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f'{text!r} is not a whole number >= 1')
-    return int(text)
 
 
 def main():
