@@ -1,7 +1,6 @@
 # %% flags: the header, the one flag, and this script's folder as ./
 """p37_tushare.py: 下载股票数据 (lecture 6, (1) 数据源, 图 1.2.27): 贵州茅台 (600519) 日 k 线, 前复权, 2010-04-26 ..
 2020-04-26, into data/SH600519.csv for p38, p47 and p56: checked first, and a file it changes is kept beside it.
-    python p37_tushare.py [--no-show]
     TUSHARE_TOKEN=<your tushare.pro token> python p37_tushare.py    (tushare's Pro API instead of get_k_data)"""
 import argparse, os, sys
 parser = argparse.ArgumentParser(prog='p37_tushare.py', description="下载股票数据: the lecture's tushare download")
@@ -9,21 +8,24 @@ parser.add_argument('--no-show', action='store_true', help='save the figure unde
 args = parser.parse_args(sys.argv[1:] if os.path.basename(sys.argv[0]) == parser.prog else [])  # not a kernel's argv
 os.chdir(os.path.dirname(os.path.abspath(__file__)) if '__file__' in globals() else '.')  # ./ = the script's folder
 
-# %% 1. import
-import tushare as ts
-import matplotlib.pyplot as plt
-import contextlib, filecmp, io, time  # not the lecture's: to check the download before it replaces the CSV
+# %% tushare 1.4 on today's pandas: its get_k_data calls DataFrame.append, which pandas 2 removed
 import pandas as pd
 
 
-# %% 2. download: the lecture's ts.get_k_data, or tushare's Pro API when TUSHARE_TOKEN is set
 def append(self, other, ignore_index=False):
     """DataFrame.append as tushare 1.4's get_k_data calls it (with None for a year without data)."""
     pieces = [piece for piece in (self, other) if piece is not None and len(piece) > 0]
     return pd.concat(pieces, ignore_index=ignore_index) if pieces else self
 
 
-pd.DataFrame.append = append  # forced by pandas >= 2, which removed DataFrame.append; for this run only
+pd.DataFrame.append = append  # for this run only: the installed pandas and tushare stay as they are
+
+# %% 1. import
+import tushare as ts
+import matplotlib.pyplot as plt
+import contextlib, filecmp, io, time  # not the lecture's: to check the download before it replaces the CSV
+
+# %% 2. download: the lecture's ts.get_k_data, or tushare's Pro API when TUSHARE_TOKEN is set
 token = os.environ.get('TUSHARE_TOKEN', '').strip()  # not ts.set_token: it writes the token into your home folder
 print('downloading 600519 日 k 线 2010-04-26 .. 2020-04-26 with', 'the Pro API' if token else "the lecture's get_k_data")
 printed, df1, failure = io.StringIO(), None, ''

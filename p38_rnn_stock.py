@@ -1,6 +1,5 @@
 # %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
-"""p38_rnn_stock.py: RNN 实现股票预测 (lecture 6, 图 1.2.28-1.2.36): 60 days of 贵州茅台 opens predict the 61st.
-    python p38_rnn_stock.py [--epochs N] [--seed N] [--fresh] [--no-show] [--explain]  (or cell by cell in an editor)"""
+"""p38_rnn_stock.py: RNN 实现股票预测 (lecture 6, 图 1.2.28-1.2.36): 60 days of 贵州茅台 opens predict the 61st; flags: --help."""
 import argparse, os, sys, time
 parser = argparse.ArgumentParser(prog='p38_rnn_stock.py', description='RNN 实现股票预测: SimpleRNN on 贵州茅台 opens')
 parser.add_argument('--epochs', type=int, default=50, help='training epochs (lecture: 50; 0: use the checkpoint)')

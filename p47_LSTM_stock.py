@@ -1,6 +1,5 @@
 # %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
-"""p47_LSTM_stock.py: LSTM 实现股票预测 (lecture 6, 图 2.2.2-2.2.5): p38 with LSTM 循环计算层 (输入门, 遗忘门, 输出门).
-    python p47_LSTM_stock.py [--epochs N] [--seed N] [--fresh] [--no-show] [--explain]  (or cell by cell in an editor)"""
+"""p47_LSTM_stock.py: LSTM 实现股票预测 (lecture 6, 图 2.2.2-2.2.5): p38 with LSTM 循环计算层 (输入门, 遗忘门, 输出门); flags: --help."""
 import argparse, os, sys, time
 parser = argparse.ArgumentParser(prog='p47_LSTM_stock.py', description='LSTM 股票预测: two LSTM layers on 贵州茅台 opens')
 parser.add_argument('--epochs', type=int, default=50, help='training epochs (lecture: 50; 0: use the checkpoint)')

@@ -1,6 +1,5 @@
 # %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
-"""p56_GRU_stock.py: GRU 实现股票预测 (lecture 6, 图 2.3.2-2.3.5): p38 with GRU 循环计算层 (更新门, 重置门).
-    python p56_GRU_stock.py [--epochs N] [--seed N] [--fresh] [--no-show] [--explain]  (or cell by cell in an editor)"""
+"""p56_GRU_stock.py: GRU 实现股票预测 (lecture 6, 图 2.3.2-2.3.5): p38 with GRU 循环计算层 (更新门, 重置门); flags: --help."""
 import argparse, os, sys, time
 parser = argparse.ArgumentParser(prog='p56_GRU_stock.py', description='GRU 股票预测: two GRU layers on 贵州茅台 opens')
 parser.add_argument('--epochs', type=int, default=50, help='training epochs (lecture: 50; 0: use the checkpoint)')

@@ -218,8 +218,9 @@ def test_cell_by_cell_in_a_kernel(project):
         client.stop_channels()
         manager.shutdown_kernel(now=True)
     titles = [output['title'][:2] for output in outputs]
-    assert titles == ['fl', '1.', '2.', '3.', '4.'], titles
+    assert titles == ['fl', 'tu', '1.', '2.', '3.', '4.'], titles  # 'tu': tushare's pandas shim, before step 1
     text = {output['title'][:2]: output['text'] for output in outputs}
+    assert text['fl'] == text['tu'] == text['1.'] == '', text  # they print nothing
     assert text['2.'] == "downloading 600519 日 k 线 2010-04-26 .. 2020-04-26 with the lecture's get_k_data\n"
     kept = re.fullmatch(r'kept the file it replaces as (data/SH600519\.before-download-\d{8}-\d{6}\.csv); to go '
                         r'back, copy it over data/SH600519.csv\nwrote 2426 trading days, 2010-04-26 \.\. 2020-04-24, '
