@@ -1,17 +1,17 @@
-# %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
-"""p27_rnn_embedding_1pre1.py: 字母预测 1pre1, Embedding 编码 (lecture 6, 图 1.2.14-1.2.16): a->b .. e->a
-    python p27_rnn_embedding_1pre1.py [--epochs N] [--fresh] [--no-show] [--explain]  (or cell by cell in an editor)"""
-import argparse, os, sys, time
-parser = argparse.ArgumentParser(prog='p27_rnn_embedding_1pre1.py', description='字母预测 1pre1 with Embedding letters')
-parser.add_argument('--epochs', type=int, default=100, help='training epochs (lecture: 100; 0: use the checkpoint)')
-parser.add_argument('--fresh', action='store_true', help='train from scratch; the saved checkpoint stays unless beaten')
-parser.add_argument('--no-show', action='store_true', help='save the figure under figures/, never open a window')
-parser.add_argument('--explain', action='store_true', help='print the 循环计算过程 behind each answer')
-args = parser.parse_args(sys.argv[1:] if os.path.basename(sys.argv[0]) == parser.prog else [])  # not a kernel's argv
-if args.epochs < 0 or args.epochs == 0 and args.fresh:
-    parser.error('--epochs 0 uses the checkpoint, which --fresh ignores' if args.epochs == 0 else '--epochs: 0 or more')
-os.chdir(os.path.dirname(os.path.abspath(__file__)) if '__file__' in globals() else '.')  # ./ = the script's folder
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')  # TensorFlow's C++ log: fatal errors only
+# %% flags · p27_rnn_embedding_1pre1.py: 字母预测 1pre1, 用 Embedding 编码 (第六讲 图 1.2.14-1.2.16); 默认就是讲义的运行
+import argparse, glob, os, sys, time
+parser = argparse.ArgumentParser(prog='p27_rnn_embedding_1pre1.py', description='字母预测 1pre1: Embedding + SimpleRNN(3) 学会 a->b .. e->a')
+parser.add_argument('--epochs', type=int, default=100, help='训练轮数 (讲义: 100; 0: 不训练, 用保存的 checkpoint)')
+parser.add_argument('--fresh', action='store_true', help='从头训练; 保存的 checkpoint 只在被超过时才被替换')
+parser.add_argument('--no-show', action='store_true', help='图只保存到 figures/, 不打开窗口')
+parser.add_argument('--explain', action='store_true', help='每次预测时打印循环计算过程')
+args = parser.parse_args(sys.argv[1:] if os.path.basename(sys.argv[0]) == parser.prog else [])  # 在编辑器里: 改 default=
+if args.epochs < 0:
+    parser.error('--epochs 要 0 或更大')
+if args.epochs == 0 and args.fresh:
+    parser.error('--epochs 0 要用保存的 checkpoint, --fresh 却不用它')
+if '__file__' in globals(): os.chdir(os.path.dirname(os.path.abspath(__file__)))  # ./ 是脚本所在的文件夹
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')  # TensorFlow 的 C++ 日志: 只显示致命错误
 
 # %% 1. import
 import numpy as np
@@ -30,7 +30,7 @@ np.random.shuffle(x_train)
 np.random.seed(7)
 np.random.shuffle(y_train)
 tf.random.set_seed(7)
-tf.keras.utils.set_random_seed(7)  # Keras 3 seeds its initial weights from Python's random too: seed all three
+tf.keras.utils.set_random_seed(7)  # Keras 3 的初始权重还用 Python 的 random: 三个随机数都要设种子
 # 使x_train符合Embedding输入要求: [送入样本数, 循环核时间展开步数]
 # 此处整个数据集送入所以送入, 送入样本数为len(x_train); 输入1个字母出结果, 循环核时间展开步数为1
 x_train = np.reshape(x_train, (len(x_train), 1))
@@ -38,7 +38,7 @@ y_train = np.array(y_train)
 
 # %% 3. model: Embedding 层 (五行两列的可训练参数矩阵) + 一个具有3个记忆体的循环核 + 一层全连接
 model = tf.keras.Sequential([
-    tf.keras.Input(shape=(1,)),  # Keras 3 builds a model before fit only from an Input: the checkpoint can load
+    tf.keras.Input(shape=(1,)),  # Keras 3 只有给了 Input 才在 fit 之前建好模型: 这样才能载入 checkpoint
     Embedding(5, 2),
     SimpleRNN(3),
     Dense(5, activation='softmax')
@@ -50,55 +50,56 @@ model.compile(optimizer=tf.keras.optimizers.Adam(0.01),
               metrics=['sparse_categorical_accuracy'])
 
 # %% 5. fit, 断点续训 (由于fit没有给出测试集, 不计算测试集准确率, 根据loss, 保存最优模型)
-checkpoint_save_path = "./checkpoint/rnn_embedding_1pre1.weights.h5"  # Keras 3 names weight files .weights.h5
-model.optimizer.build(model.trainable_variables)  # Adam's moments are saved with the weights: built, they load too
-untrained = [v.numpy() for v in model.weights + model.optimizer.variables]  # where a run without a checkpoint starts
-saved_loss = None  # the saved weights' loss: a new checkpoint must beat it
+checkpoint_save_path = "./checkpoint/rnn_embedding_1pre1.weights.h5"  # Keras 3 的权重文件名以 .weights.h5 结尾
+model.optimizer.build(model.trainable_variables)  # 先建好 Adam: 它的动量和权重存在同一个文件里, 一起载入
+untrained = [v.numpy() for v in model.weights + model.optimizer.variables]  # 没有 checkpoint 时训练的起点
+saved_loss = np.inf  # 已保存的权重的 loss (还没有时是无穷大): 新的权重不能比它差
 if os.path.exists(checkpoint_save_path) or args.epochs == 0:
     if not args.fresh:
         print('-------------load the model-----------------')
     try:
-        model.load_weights(checkpoint_save_path)  # a damaged file or another model's raises (after loading what fits)
+        model.load_weights(checkpoint_save_path)  # 损坏的文件或别的模型的文件会报错 (报错前已载入对得上的部分)
         saved_loss = model.evaluate(x_train, y_train, verbose=0)[0]
     except (OSError, ValueError) as error:
-        if args.epochs == 0:  # nothing to show: rename nothing, say how to make a checkpoint
-            sys.exit(f'--epochs 0 cannot load {checkpoint_save_path} ({type(error).__name__}); '
-                     f'make one first: python {parser.prog}')
-        aside = f'{checkpoint_save_path}.unloadable-{time.strftime("%Y%m%d-%H%M%S")}'  # kept, never deleted
+        if args.epochs == 0:  # 没有模型可用: 什么都不改名, 告诉学生怎样先得到一个
+            sys.exit(f'--epochs 0 无法载入 {checkpoint_save_path} ({type(error).__name__}); 请先训练: python {parser.prog}')
+        aside = f'{checkpoint_save_path}.unloadable-{time.strftime("%Y%m%d-%H%M%S")}'  # 留着, 从不删除
         os.replace(checkpoint_save_path, aside)
-        print(f'cannot load {checkpoint_save_path} ({type(error).__name__}): kept it as {aside}, training from scratch')
-if args.fresh or saved_loss is None:  # from scratch: the untrained weights and a new Adam, as without a checkpoint
+        print(f'无法载入 {checkpoint_save_path} ({type(error).__name__}): 已改名为 {aside}, 从头训练')
+if args.fresh or saved_loss == np.inf:  # 从头训练: 未训练的权重和新的 Adam, 和没有 checkpoint 时完全一样
     for variable, value in zip(model.weights + model.optimizer.variables, untrained):
         variable.assign(value)
+# fit 记下的每轮 loss 是这一轮更新之前的: 续训的第一轮记下的就是 saved_loss (差在 float32 的舍入内), 不比它差就保存
 cp_callback = tf.keras.callbacks.ModelCheckpoint(filepath=checkpoint_save_path.replace('.weights', '.saving.weights'),
                                                  save_weights_only=True, save_best_only=True, monitor='loss',
-                                                 initial_value_threshold=saved_loss)  # a worse run keeps the saved file
-if os.path.exists(cp_callback.filepath):  # a new best is saved beside the checkpoint: drop half a one a Ctrl-C left
+                                                 initial_value_threshold=saved_loss * 1.000001)
+if os.path.exists(cp_callback.filepath):  # 新的最优权重先写在旁边: 删掉 Ctrl-C 留下的半个文件
     os.remove(cp_callback.filepath)
-renamed = tf.keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: os.path.exists(cp_callback.filepath)
-                                            and os.replace(cp_callback.filepath, checkpoint_save_path))  # at once
+renamed = tf.keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: [  # 这一轮写了新的最优权重: 马上改名覆盖
+    os.replace(new_best, checkpoint_save_path) for new_best in glob.glob(cp_callback.filepath)])
 history = model.fit(x_train, y_train, batch_size=32, epochs=args.epochs, callbacks=[cp_callback, renamed])
-if args.epochs > 0:  # (Keras logs an epoch's loss before the epoch's update: the saved weights' own loss is lower)
-    print(f'saved the best weights to {checkpoint_save_path}' if cp_callback.best != saved_loss else
-          f"kept {checkpoint_save_path}: this run did not beat the saved weights' loss {saved_loss:.6f}")
+if args.epochs > 0 and cp_callback.best < saved_loss * 1.000001:
+    print(f'已把最优权重保存到 {checkpoint_save_path}')
+elif args.epochs > 0:
+    print(f'保留 {checkpoint_save_path}: 这次训练没有一轮比得上它的 loss {saved_loss:.6f}')
 
 # %% 6. summary
 model.summary()
 
-# %% 参数提取: every trainable variable, its path, shape and all values at full float32 precision
-np.set_printoptions(threshold=sys.maxsize, floatmode='unique', linewidth=120)  # else NumPy elides long arrays
+# %% 参数提取: 每个可训练变量的路径、形状和全部数值 (float32 全精度)
+np.set_printoptions(threshold=sys.maxsize, floatmode='unique', linewidth=120)  # 否则 NumPy 会省略长数组的中间部分
 file = open('./weights.txt', 'w')  # 参数提取
 for v in model.trainable_variables:
-    file.write(str(v.path) + '\n')  # Keras 3: v.name is only 'kernel'; v.path is 'sequential/simple_rnn/...'
+    file.write(str(v.path) + '\n')  # Keras 3 的 v.name 只是 'kernel'; v.path 是 'sequential/simple_rnn/...'
     file.write(str(v.shape) + '\n')
     file.write(str(v.numpy()) + '\n')
 file.close()
 
-# %% acc/loss 可视化 (--epochs 0 trained nothing, so there is no curve to draw)
+# %% acc/loss 可视化 (--epochs 0 没有训练, 没有曲线可画)
 if history.history:
     acc = history.history['sparse_categorical_accuracy']
     loss = history.history['loss']
-    epochs = range(1, len(acc) + 1)  # epochs counted from 1, as on the console
+    epochs = range(1, len(acc) + 1)  # 轮数从 1 数起, 和控制台一样
     plt.subplot(1, 2, 1)
     plt.plot(epochs, acc, label='Training Accuracy')
     plt.title('Training Accuracy')
@@ -107,32 +108,20 @@ if history.history:
     plt.plot(epochs, loss, label='Training Loss')
     plt.title('Training Loss')
     plt.legend()
-    for axes in plt.gcf().axes:  # whole epochs on the x axis, even after a short run
+    for axes in plt.gcf().axes:  # 横轴只标整数轮, 训练很短时也一样
         axes.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
-    os.makedirs('./figures', exist_ok=True)  # always saved, 1280 px wide for a projector; shown where there is a screen
+    os.makedirs('./figures', exist_ok=True)  # 图总是保存下来, 1280 像素宽, 适合投影; 有屏幕时也显示
     plt.savefig('./figures/p27_rnn_embedding_1pre1.png', dpi=200)
-    print('figure saved to figures/p27_rnn_embedding_1pre1.png')
-    if not args.no_show and plt.get_backend().lower() != 'agg':  # no screen (or a stale DISPLAY): matplotlib chose agg
+    print('图已保存: figures/p27_rnn_embedding_1pre1.png')
+    if not args.no_show and plt.get_backend().lower() != 'agg':  # 没有屏幕 (或 DISPLAY 失效) 时 matplotlib 选 agg
         plt.show()
 
-
-# %% predict: 输入字母, 预测下一个字母 (--explain: the 循环计算过程 of 图 1.2.8 with this model's weights)
-def ask(prompt, is_valid, expected):
-    """input(prompt), stripped and in lower case, until is_valid(answer). End of input or Ctrl-C ends calmly."""
-    try:
-        while not is_valid(answer := input(prompt).strip().lower()):
-            print(expected)
-        return answer
-    except (EOFError, KeyboardInterrupt):  # Ctrl-D (Windows: Ctrl-Z), a closed pipe, or Ctrl-C: a calm goodbye
-        print('\nbye')
-        sys.exit()
-
-
+# %% predict: 输入字母, 预测下一个字母 (--explain: 用这个模型的权重演示图 1.2.8 的循环计算过程)
 def explain(letters, predicted):
-    """Recompute, in NumPy from the model's weights, the forward pass model.predict just ran and print each step."""
+    """用 NumPy 和模型的权重重算 model.predict 刚做的前向计算, 打印每一步."""
     embedding, w_xh, w_hh, bh, w_hy, by = model.get_weights()
     h = np.zeros_like(bh)
-    with np.printoptions(linewidth=sys.maxsize, formatter={'float': lambda v: f'{round(v, 2) + 0.0:.2f}'}):  # not -0.00
+    with np.printoptions(linewidth=sys.maxsize, formatter={'float': lambda v: f'{round(v, 2) + 0.0:.2f}'}):  # 不打印 -0.00
         print(f'h_0 = {h}   (初始时刻记忆体内的记忆是 0)')
         for t, letter in enumerate(letters, start=1):
             x = embedding[w_to_id[letter]]  # Embedding 是查表: 字母的 id 选出矩阵的一行
@@ -143,21 +132,27 @@ def explain(letters, predicted):
             print(f'         = tanh({terms[0]} + {terms[1]} + {terms[2]})\n         = tanh({sum(terms)}) = {h}')
         terms = [h @ w_hy, by]
         y = np.exp(sum(terms)) / np.exp(sum(terms)).sum()
-        assert np.allclose(y, predicted, rtol=1e-5, atol=1e-6), 'the walkthrough must be what model.predict computed'
+        assert np.allclose(y, predicted, rtol=1e-5, atol=1e-6), '这里的计算应当就是 model.predict 的计算'
         print(f'y = softmax(h_{t}·w_hy + by)\n  = softmax({terms[0]} + {terms[1]})')
         print(f'  = softmax({sum(terms)}) = {y}\n  最大概率 {y.max():.2f}: {input_word[y.argmax()]}')
 
-
-preNum = int(ask("input the number of test alphabet:", str.isdecimal, 'please type a whole number, 0 or more'))
-for i in range(preNum):
-    alphabet1 = ask("input test alphabet:", lambda text: text in w_to_id, f'please type one letter of {input_word}')
-    alphabet = [w_to_id[alphabet1]]
-    # 使alphabet符合Embedding输入要求: [送入样本数, 循环核时间展开步数]
-    # 此处验证效果送入了1个样本, 送入样本数为1; 输入1个字母出结果, 循环核时间展开步数为1
-    alphabet = np.reshape(alphabet, (1, 1))
-    result = model.predict(alphabet, verbose=0)  # Keras 3: one array, not [alphabet]; TF 2.1 printed no progress bar
-    if args.explain:
-        explain(alphabet1, result[0])
-    pred = tf.argmax(result, axis=1)
-    pred = int(pred[0])  # NumPy 2 turns only a single number into an int
-    print(alphabet1 + '->' + input_word[pred])  # print, not tf.print: tf.print writes to stderr, out of turn
+try:  # 输入结束 (Ctrl-D, Windows 上 Ctrl-Z 回车, 管道关闭) 或 Ctrl-C: 说再见, 结束
+    preNum = input("input the number of test alphabet:").strip()
+    while not preNum.isdecimal():
+        preNum = input('请输入一个整数, 0 或更大\ninput the number of test alphabet:').strip()
+    for i in range(int(preNum)):
+        alphabet1 = input("input test alphabet:").strip().lower()
+        while alphabet1 not in w_to_id:
+            alphabet1 = input(f'请输入 {input_word} 中的一个字母\ninput test alphabet:').strip().lower()
+        alphabet = [w_to_id[alphabet1]]
+        # 使alphabet符合Embedding输入要求: [送入样本数, 循环核时间展开步数]
+        # 此处验证效果送入了1个样本, 送入样本数为1; 输入1个字母出结果, 循环核时间展开步数为1
+        alphabet = np.reshape(alphabet, (1, 1))
+        result = model.predict(alphabet, verbose=0)  # Keras 3: 直接传数组, 不是 [alphabet]; TF 2.1 在这里不打印进度条
+        if args.explain:
+            explain(alphabet1, result[0])
+        pred = tf.argmax(result, axis=1)
+        pred = int(pred[0])  # NumPy 2 只把单个数转成 int
+        print(alphabet1 + '->' + input_word[pred])  # 用 print 而不是 tf.print: tf.print 写到 stderr, 顺序会乱
+except (EOFError, KeyboardInterrupt):
+    print('\n再见')
