@@ -84,7 +84,7 @@ def assert_refused(result, project, older):
     """One line that says the CSV was left unchanged; the CSV byte for byte as it was, no .part file beside it, no
     figure. Returns the line."""
     message = one_line_error(result)
-    assert f'{CSV} was left unchanged' in message
+    assert f'{CSV} 没有改动' in message
     assert (project.path / CSV).read_bytes() == older
     assert data_files(project) == ['SH600519.csv']
     assert not (project.path / 'figures').exists()
@@ -104,14 +104,14 @@ def assert_success(result, project, source, changed=True):
     held exactly this download."""
     assert result.returncode == 0, result.stderr
     assert result.stderr == ''  # no warnings, no tushare chatter
-    assert result.stdout.startswith(f'downloading 600519 日 k 线 2010-04-26 .. 2020-04-26 with {source}\n')
-    days = '2426 trading days, 2010-04-26 .. 2020-04-24'
+    assert result.stdout.startswith(f'下载 600519 的日 k 线 2010-04-26 .. 2020-04-26, {source}\n')
+    days = '2426 个交易日, 2010-04-26 .. 2020-04-24'
     if changed:
-        assert f'wrote {days}, to {CSV}\n' in result.stdout
+        assert f'已写入 {CSV}: {days}\n' in result.stdout
     else:
-        assert f'{CSV} already holds exactly this download ({days}): left as it was\n' in result.stdout
-        assert 'wrote' not in result.stdout and 'kept' not in result.stdout
-    assert result.stdout.endswith(f'figure saved to {FIGURE}\n')
+        assert f'{CSV} 已经就是这次下载的数据 ({days}): 没有改动\n' in result.stdout
+        assert '已写入' not in result.stdout and '留作' not in result.stdout
+    assert result.stdout.endswith(f'图已保存: {FIGURE}\n')
     assert '本接口即将停止更新' not in result.stdout
     assert_png(project.path / FIGURE)
 
@@ -144,7 +144,7 @@ def test_legacy_get_k_data_reproduces_the_shipped_file_from_any_folder(project, 
     elsewhere = tmp_path / 'elsewhere'
     elsewhere.mkdir()
     result = run_p37(project, cwd=elsewhere)
-    assert_success(result, project, "the lecture's get_k_data")
+    assert_success(result, project, '用讲义的 get_k_data')
     assert requests_made(project) == [f'legacy kline_dayqfq{year} sh600519,day,{year}-01-01,{year + 1}-12-31,640,qfq'
                                       for year in range(2010, 2021, 2)]
     shipped = pd.read_csv(SHIPPED)
@@ -156,7 +156,7 @@ def test_legacy_get_k_data_reproduces_the_shipped_file_from_any_folder(project, 
 def test_pro_api_with_tushare_token_gives_the_same_days_and_saves_no_token(project):
     plant_older_csv(project)
     result = run_p37(project, token=TOKEN)
-    assert_success(result, project, 'the Pro API')
+    assert_success(result, project, '用 tushare 的 Pro 接口')
     assert requests_made(project) == ['pro daily', 'pro adj_factor']
     shipped = pd.read_csv(SHIPPED)
     written = read_lecture_csv(project.path / CSV, shipped)  # the lecture's columns, YYYY-MM-DD, oldest first
@@ -186,7 +186,7 @@ def test_a_stale_display_saves_the_figure_without_a_backend_warning(project):
     if Path('/tmp/.X11-unix/X99').exists():
         pytest.skip('this machine has an X server on :99')
     result = run_p37(project, show=True, env={'DISPLAY': ':99'}, timeout=120)  # a window would block past this
-    assert_success(result, project, "the lecture's get_k_data", changed=False)
+    assert_success(result, project, '用讲义的 get_k_data', changed=False)
 
 
 def test_cell_by_cell_in_a_kernel(project):
@@ -221,18 +221,18 @@ def test_cell_by_cell_in_a_kernel(project):
     assert titles == ['fl', 'tu', '1.', '2.', '3.', '4.'], titles  # 'tu': tushare's pandas shim, before step 1
     text = {output['title'][:2]: output['text'] for output in outputs}
     assert text['fl'] == text['tu'] == text['1.'] == '', text  # they print nothing
-    assert text['2.'] == "downloading 600519 日 k 线 2010-04-26 .. 2020-04-26 with the lecture's get_k_data\n"
-    kept = re.fullmatch(r'kept the file it replaces as (data/SH600519\.before-download-\d{8}-\d{6}\.csv); to go '
-                        r'back, copy it over data/SH600519.csv\nwrote 2426 trading days, 2010-04-26 \.\. 2020-04-24, '
-                        r'to data/SH600519.csv\n', text['3.'])
+    assert text['2.'] == '下载 600519 的日 k 线 2010-04-26 .. 2020-04-26, 用讲义的 get_k_data\n'
+    kept = re.fullmatch(r'被替换的文件留作 (data/SH600519\.before-download-\d{8}-\d{6}\.csv); 要换回去, 把它复制到 '
+                        r'data/SH600519\.csv\n已写入 data/SH600519\.csv: 2426 个交易日, 2010-04-26 \.\. 2020-04-24\n',
+                        text['3.'])
     assert kept, text['3.']
     assert (project.path / kept[1]).read_bytes() == SHIPPED.read_bytes()
-    assert text['4.'] == f'figure saved to {FIGURE}\n' and outputs[-1]['images'] == 1
+    assert text['4.'] == f'图已保存: {FIGURE}\n' and outputs[-1]['images'] == 1
     assert_png(project.path / FIGURE)
 
 
 # ---- a download that changes the CSV keeps the file it replaced (前复权 prices change with every dividend) ------------
-KEPT_LINE = re.compile(r'^kept the file it replaces as (\S+); to go back, copy it over (\S+)$', re.MULTILINE)
+KEPT_LINE = re.compile(r'^被替换的文件留作 (\S+); 要换回去, 把它复制到 (\S+)$', re.MULTILINE)
 
 
 def kept_file(result, project):
@@ -250,7 +250,7 @@ def kept_file(result, project):
 def test_an_identical_download_keeps_nothing_and_leaves_the_file_alone(project):
     before = (project.path / CSV).stat().st_mtime_ns
     result = run_p37(project)  # the stub answers the shipped data: the CSV already holds it, byte for byte
-    assert_success(result, project, "the lecture's get_k_data", changed=False)
+    assert_success(result, project, '用讲义的 get_k_data', changed=False)
     assert data_files(project) == ['SH600519.csv']  # no kept file, no .part
     assert (project.path / CSV).read_bytes() == SHIPPED.read_bytes()
     assert (project.path / CSV).stat().st_mtime_ns == before  # not even rewritten with the same bytes
@@ -259,7 +259,7 @@ def test_an_identical_download_keeps_nothing_and_leaves_the_file_alone(project):
 def test_a_changing_download_keeps_the_replaced_file_and_never_overwrites_a_kept_one(project):
     shipped = SHIPPED.read_bytes()
     result = run_p37(project, stub='new-dividend', cwd=project.path.parent)
-    assert_success(result, project, "the lecture's get_k_data")
+    assert_success(result, project, '用讲义的 get_k_data')
     first = kept_file(result, project)
     assert first.read_bytes() == shipped  # the lecture's file, byte for byte
     assert data_files(project) == [first.name, 'SH600519.csv']
@@ -268,7 +268,7 @@ def test_a_changing_download_keeps_the_replaced_file_and_never_overwrites_a_kept
     dividend = (project.path / CSV).read_bytes()
 
     result = run_p37(project, stub='new-dividend')  # the same answer again: nothing more to keep
-    assert 'left as it was' in result.stdout and not KEPT_LINE.search(result.stdout), result.stdout
+    assert '没有改动' in result.stdout and not KEPT_LINE.search(result.stdout), result.stdout
     assert data_files(project) == [first.name, 'SH600519.csv'] and (project.path / CSV).read_bytes() == dividend
 
     result = run_p37(project, stub='ok')  # the shipped prices once more: a second change, a second kept file
@@ -304,8 +304,8 @@ def test_no_network_fails_fast_with_one_line_and_keeps_the_csv(project, token):
     older = plant_older_csv(project)
     result = run_p37(project, stub=None, token=token)  # no stub: every request goes to a closed port
     message = assert_refused(result, project, older)
-    assert 'the download failed' in message and 'Check the network' in message
-    assert ('and TUSHARE_TOKEN' in message) == bool(token)
+    assert '下载失败' in message and '请检查网络' in message
+    assert ('和 TUSHARE_TOKEN' in message) == bool(token)
     assert result.seconds < 30
 
 
@@ -313,18 +313,18 @@ def test_a_wrong_token_is_one_line_and_keeps_the_csv(project):
     older = plant_older_csv(project)
     result = run_p37(project, token=TOKEN[::-1])
     message = assert_refused(result, project, older)
-    assert '您的token不对' in message and 'Check the network and TUSHARE_TOKEN' in message
+    assert '您的token不对' in message and '请检查网络和 TUSHARE_TOKEN' in message
     assert requests_made(project) == ['pro daily'] * 3  # pro_bar's three tries, then it gives up
 
 
 BAD_ANSWERS = {  # what tushare_stub answers -> what p37 says
-    'empty': 'refused the download: empty or other columns',
-    'truncated': 'the download failed',
-    'text-price': 'the download failed',  # tushare itself cannot turn 'abc' into a number
-    'missing-price': 'refused the download: a price on 2014-03-05 is missing, not a number or not positive',
-    'few-days': 'refused the download: only 75 trading days, fewer than the 361 the stock scripts need',
+    'empty': '没有采用下载的数据: 是空的或列不对',
+    'truncated': '下载失败',
+    'text-price': '下载失败',  # tushare itself cannot turn 'abc' into a number
+    'missing-price': '没有采用下载的数据: 2014-03-05 的价格缺失、不是数字或不是正数',
+    'few-days': '没有采用下载的数据: 只有 75 个交易日, 少于股票预测脚本需要的 361 个',
     # get_k_data prints the error, skips 2014-2015 and returns the other eight years: p37 must notice
-    'one-request-lost': 'the download failed ([Errno 104] Connection reset by peer)',
+    'one-request-lost': '下载失败 ([Errno 104] Connection reset by peer)',
 }
 
 
@@ -348,5 +348,5 @@ def test_an_unexpected_error_keeps_its_traceback(project):
     assert result.returncode == 1
     assert result.stderr.startswith('Traceback (most recent call last):'), result.stderr
     assert result.stderr.endswith('ZeroDivisionError: division by zero\n'), result.stderr
-    assert 'the download failed' not in result.stderr + result.stdout
+    assert '下载失败' not in result.stderr + result.stdout
     assert (project.path / CSV).read_bytes() == older and data_files(project) == ['SH600519.csv']
