@@ -1,18 +1,18 @@
-# %% flags: the lecture's run by default (in an editor, change a default here, e.g. default=0 for --epochs)
-"""p47_LSTM_stock.py: LSTM 实现股票预测 (lecture 6, 图 2.2.2-2.2.5): p38 with LSTM 循环计算层 (输入门, 遗忘门, 输出门); flags: --help."""
-import argparse, os, sys, time
-parser = argparse.ArgumentParser(prog='p47_LSTM_stock.py', description='LSTM 股票预测: two LSTM layers on 贵州茅台 opens')
-parser.add_argument('--epochs', type=int, default=50, help='training epochs (lecture: 50; 0: use the checkpoint)')
-parser.add_argument('--seed', type=int, default=7, help="random seed of the weights, Dropout and fit (lecture: 7)")
-parser.add_argument('--fresh', action='store_true', help='train from scratch; the saved checkpoint stays unless beaten')
-parser.add_argument('--no-show', action='store_true', help='save the figures under figures/, never open a window')
-parser.add_argument('--explain', action='store_true', help='open the gates (输入门, 遗忘门, 输出门) behind each predicted open')
-args = parser.parse_args(sys.argv[1:] if os.path.basename(sys.argv[0]) == parser.prog else [])  # not a kernel's argv
-if args.epochs < 0 or args.epochs == 0 and args.fresh:
-    parser.error('--epochs 0 uses the checkpoint, which --fresh ignores' if args.epochs == 0 else '--epochs: 0 or more')
-os.chdir(os.path.dirname(os.path.abspath(__file__)) if '__file__' in globals() else '.')  # ./ = the script's folder
-os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')  # TensorFlow's C++ log: fatal errors only
-
+# %% flags · p47_LSTM_stock.py: LSTM 实现股票预测 (第六讲 图 2.2.2-2.2.5), p38 换成 LSTM 循环计算层; 默认就是讲义的运行
+import argparse, glob, os, sys, time
+parser = argparse.ArgumentParser(prog='p47_LSTM_stock.py', description='LSTM 实现股票预测: 两层 LSTM, 贵州茅台的开盘价')
+parser.add_argument('--epochs', type=int, default=50, help='训练轮数 (讲义: 50; 0: 不训练, 用保存的 checkpoint)')
+parser.add_argument('--seed', type=int, default=7, help='初始权重、Dropout 和 fit 打乱顺序的随机数种子 (讲义: 7)')
+parser.add_argument('--fresh', action='store_true', help='从头训练; 保存的 checkpoint 只在被超过时才被替换')
+parser.add_argument('--no-show', action='store_true', help='图只保存到 figures/, 不打开窗口')
+parser.add_argument('--explain', action='store_true', help='每个预测的开盘价背后的门控 (输入门, 遗忘门, 输出门)')
+args = parser.parse_args(sys.argv[1:] if os.path.basename(sys.argv[0]) == parser.prog else [])  # 在编辑器里: 改 default=
+if args.epochs < 0:
+    parser.error('--epochs 要 0 或更大')
+if args.epochs == 0 and args.fresh:
+    parser.error('--epochs 0 要用保存的 checkpoint, --fresh 却不用它')
+if '__file__' in globals(): os.chdir(os.path.dirname(os.path.abspath(__file__)))  # ./ 是脚本所在的文件夹
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')  # TensorFlow 的 C++ 日志: 只显示致命错误
 # %% 1. import
 import numpy as np
 import tensorflow as tf
@@ -25,15 +25,15 @@ from sklearn.metrics import mean_squared_error, mean_absolute_error
 import math
 
 # %% 2. 训练集和测试集: 连续60天的开盘价作为输入特征, 第61天的开盘价作为标签
-try:  # p37_tushare.py writes data/: a missing or malformed CSV is one line; an Excel or WPS copy reads as the original
+try:  # 缺少或格式不对的 CSV: 一行说明 (p37_tushare.py 会写它); Excel 或 WPS 另存的 CSV 照样能读
     maotai = pd.read_csv('./data/SH600519.csv')  # 读取股票文件
     maotai['date'] = pd.to_datetime(maotai['date'], format='mixed')
     if not (maotai.columns[2] == 'open' and pd.to_numeric(maotai['open']).gt(0).all() and len(maotai) > 300 + 60
             and maotai['date'].is_monotonic_increasing):
-        raise ValueError('the lecture needs C 列 open > 0, dates in order, 361 days or more')
+        raise ValueError('讲义要 C 列是 open 且大于 0, 日期从早到晚, 至少 361 天')
 except (OSError, LookupError, ValueError) as error:
-    sys.exit(f'{parser.prog}: cannot use data/SH600519.csv ({type(error).__name__}: {error}); p37_tushare.py writes it')
-training_set = maotai.iloc[0:len(maotai) - 300, 2:3].values  # 前(2426-300=2126)天的开盘价作为训练集, 表格从0开始计数, 2:3 是提取(2:3)列, 前闭后开, 故提取出C列开盘价
+    sys.exit(f'{parser.prog}: 无法使用 data/SH600519.csv ({type(error).__name__}: {error}); p37_tushare.py 可以重新下载它')
+training_set = maotai.iloc[0:len(maotai) - 300, 2:3].values  # 前(2426-300=2126)天的开盘价作为训练集, 表格从0开始计数, 2:3 是提取[2:3)列, 前闭后开, 故提取出C列开盘价 (2426 是课程的 CSV 的行数: 这里用 len(maotai), 重新下载的 CSV 也能用)
 test_set = maotai.iloc[len(maotai) - 300:, 2:3].values  # 后300天的开盘价作为测试集
 # 归一化
 sc = MinMaxScaler(feature_range=(0, 1))  # 定义归一化: 归一化到(0, 1)之间
@@ -43,7 +43,7 @@ x_train = []
 y_train = []
 x_test = []
 y_test = []
-# 训练集: csv表格中前2426-300=2126天数据
+# 训练集: csv表格中前2426-300=2126天数据 (课程此处误写作测试集)
 # 利用for循环, 遍历整个训练集, 提取训练集中连续60天的开盘价作为输入特征x_train, 第61天的数据作为标签, for循环共构建2426-300-60=2066组数据
 for i in range(60, len(training_set_scaled)):
     x_train.append(training_set_scaled[i - 60:i, 0])
@@ -54,7 +54,7 @@ np.random.shuffle(x_train)
 np.random.seed(7)
 np.random.shuffle(y_train)
 tf.random.set_seed(7)
-tf.keras.utils.set_random_seed(args.seed)  # Keras 3 seeds the weights from Python's random too; --seed (lecture: 7)
+tf.keras.utils.set_random_seed(args.seed)  # Keras 3 的初始权重还用 Python 的 random; --seed (讲义: 7)
 # 将训练集由list格式变为array格式
 x_train, y_train = np.array(x_train), np.array(y_train)
 # 使x_train符合RNN输入要求: [送入样本数, 循环核时间展开步数, 每个时间步输入特征个数]
@@ -68,11 +68,11 @@ for i in range(60, len(test_set)):
 # 测试集变array并reshape为符合RNN输入要求: [送入样本数, 循环核时间展开步数, 每个时间步输入特征个数]
 x_test, y_test = np.array(x_test), np.array(y_test)
 x_test = np.reshape(x_test, (x_test.shape[0], 60, 1))
-print(f'{x_train.shape[0]} training samples, {x_test.shape[0]} test samples: x_train {x_train.shape}, x_test {x_test.shape}')
+print(f'{x_train.shape[0]} 个训练样本, {x_test.shape[0]} 个测试样本: x_train {x_train.shape}, x_test {x_test.shape}')
 
 # %% 3. model: sequential 搭建网络, 两层循环计算层各接 0.2 的 Dropout, Dense(1) 输出第61天的开盘价
 model = tf.keras.Sequential([
-    tf.keras.Input(shape=(60, 1)),  # Keras 3 builds a model before fit only from an Input: the checkpoint can load
+    tf.keras.Input(shape=(60, 1)),  # Keras 3 只有给了 Input 才在 fit 之前建好模型: 这样才能载入 checkpoint
     LSTM(80, return_sequences=True),  # 第一层记忆体 80 个, 每个时间步推送 h_t 给下一层
     Dropout(0.2),
     LSTM(100),  # 第二层记忆体 100 个, 仅最后的时间步推送 h_t 给下一层
@@ -86,75 +86,76 @@ model.compile(optimizer=tf.keras.optimizers.Adam(0.001),
 # 该应用只观测loss数值, 不观测准确率, 所以删去metrics选项, 一会在每个epoch迭代显示时只显示loss值
 
 # %% 5. fit, 断点续训 (根据测试集的 val_loss 保存最优模型)
-checkpoint_save_path = "./checkpoint/LSTM_stock.weights.h5"  # Keras 3 names weight files .weights.h5
-model.optimizer.build(model.trainable_variables)  # Adam's moments are saved with the weights: built, they load too
-untrained = [v.numpy() for v in model.weights + model.optimizer.variables]  # where a run without a checkpoint starts
-saved_val_loss = None  # the saved weights' val_loss: a new checkpoint must beat it
+checkpoint_save_path = "./checkpoint/LSTM_stock.weights.h5"  # Keras 3 的权重文件名以 .weights.h5 结尾
+model.optimizer.build(model.trainable_variables)  # 先建好 Adam: 它的动量和权重存在同一个文件里, 一起载入
+untrained = [v.numpy() for v in model.weights + model.optimizer.variables]  # 没有 checkpoint 时训练的起点
+saved_val_loss = None  # 已保存的权重的 val_loss: 新的 checkpoint 要比它好
 if os.path.exists(checkpoint_save_path) or args.epochs == 0:
     if not args.fresh:
         print('-------------load the model-----------------')
     try:
-        model.load_weights(checkpoint_save_path)  # a damaged file or another model's raises (after loading what fits)
+        model.load_weights(checkpoint_save_path)  # 损坏的文件或别的模型的文件会报错 (报错前已载入对得上的部分)
         saved_val_loss = model.evaluate(x_test, y_test, verbose=0)
     except (OSError, ValueError) as error:
-        if args.epochs == 0:  # nothing to show: rename nothing, say how to make a checkpoint
-            sys.exit(f'--epochs 0 cannot load {checkpoint_save_path} ({type(error).__name__}); '
-                     f'make one first: python {parser.prog}')
-        aside = f'{checkpoint_save_path}.unloadable-{time.strftime("%Y%m%d-%H%M%S")}'  # kept, never deleted
+        if args.epochs == 0:  # 没有模型可用: 什么都不改名, 告诉学生怎样先得到一个
+            sys.exit(f'--epochs 0 无法载入 {checkpoint_save_path} ({type(error).__name__}); 请先训练: python {parser.prog}')
+        aside = f'{checkpoint_save_path}.unloadable-{time.strftime("%Y%m%d-%H%M%S")}'  # 留着, 从不删除
         os.replace(checkpoint_save_path, aside)
-        print(f'cannot load {checkpoint_save_path} ({type(error).__name__}): kept it as {aside}, training from scratch')
-if args.fresh or saved_val_loss is None:  # from scratch: the untrained weights and a new Adam, as without a checkpoint
+        print(f'无法载入 {checkpoint_save_path} ({type(error).__name__}): 已改名为 {aside}, 从头训练')
+if args.fresh or saved_val_loss is None:  # 从头训练: 未训练的权重和新的 Adam, 和没有 checkpoint 时完全一样
     for variable, value in zip(model.weights + model.optimizer.variables, untrained):
         variable.assign(value)
 cp_callback = tf.keras.callbacks.ModelCheckpoint(filepath=checkpoint_save_path.replace('.weights', '.saving.weights'),
                                                  save_weights_only=True, save_best_only=True, monitor='val_loss',
-                                                 initial_value_threshold=saved_val_loss)  # a worse run keeps the file
-if os.path.exists(cp_callback.filepath):  # a new best is saved beside the checkpoint: drop half a one a Ctrl-C left
+                                                 initial_value_threshold=saved_val_loss)  # 更差的训练不会覆盖它
+if os.path.exists(cp_callback.filepath):  # 新的最优权重先写在旁边: 删掉 Ctrl-C 留下的半个文件
     os.remove(cp_callback.filepath)
-renamed = tf.keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: os.path.exists(cp_callback.filepath)
-                                            and os.replace(cp_callback.filepath, checkpoint_save_path))  # at once
+renamed = tf.keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: [  # 这一轮写了新的最优权重: 马上改名覆盖
+    os.replace(new_best, checkpoint_save_path) for new_best in glob.glob(cp_callback.filepath)])
 history = model.fit(x_train, y_train, batch_size=64, epochs=args.epochs, validation_data=(x_test, y_test), validation_freq=1,
                     callbacks=[cp_callback, renamed])
-if args.epochs > 0:
-    print(f'saved the best weights (val_loss {cp_callback.best:.6f}) to {checkpoint_save_path}' if cp_callback.best !=
-          saved_val_loss else f'kept {checkpoint_save_path}: this run did not beat its val_loss {saved_val_loss:.6f}')
+if args.epochs > 0 and cp_callback.best != saved_val_loss:
+    print(f'已把最优权重 (val_loss {cp_callback.best:.6f}) 保存到 {checkpoint_save_path}')
+elif args.epochs > 0:
+    print(f'保留 {checkpoint_save_path}: 这次训练没有一轮超过它的 val_loss {saved_val_loss:.6f}')
 
 # %% 6. summary
 model.summary()
 
-# %% 参数提取: every trainable variable, its path, shape and all values at full float32 precision
-np.set_printoptions(threshold=sys.maxsize, floatmode='unique', linewidth=120)  # else NumPy elides long arrays
+# %% 参数提取: 每个可训练变量的路径、形状和全部数值 (float32 全精度)
+np.set_printoptions(threshold=sys.maxsize, floatmode='unique', linewidth=120)  # 否则 NumPy 会省略长数组的中间部分
 file = open('./weights.txt', 'w')  # 参数提取
 for v in model.trainable_variables:
-    file.write(str(v.path) + '\n')  # Keras 3: v.name is only 'kernel'; v.path is 'sequential/lstm/...'
+    file.write(str(v.path) + '\n')  # Keras 3 的 v.name 只是 'kernel'; v.path 是 'sequential/lstm/...'
     file.write(str(v.shape) + '\n')
     file.write(str(v.numpy()) + '\n')
 file.close()
 
-# %% loss 可视化 (--epochs 0 trained nothing, so there is no curve to draw)
-os.makedirs('./figures', exist_ok=True)  # every figure is saved, 1280 px wide for a projector; shown on a screen
-show = not args.no_show and plt.get_backend().lower() != 'agg'  # no screen (or a stale DISPLAY): matplotlib chose agg
+# %% loss 可视化 (--epochs 0 没有训练, 没有曲线可画)
+os.makedirs('./figures', exist_ok=True)  # 每张图都保存下来, 1280 像素宽, 适合投影; 有屏幕时也显示
+show = not args.no_show and plt.get_backend().lower() != 'agg'  # 没有屏幕 (或 DISPLAY 失效) 时 matplotlib 选 agg
 if history.history:
     loss = history.history['loss']
     val_loss = history.history['val_loss']
-    epochs = range(1, len(loss) + 1)  # epochs counted from 1, as on the console
+    epochs = range(1, len(loss) + 1)  # 轮数从 1 数起, 和控制台一样
     plt.plot(epochs, loss, label='Training Loss')
     plt.plot(epochs, val_loss, label='Validation Loss')
     plt.title('Training and Validation Loss')
-    plt.gca().xaxis.set_major_locator(plt.MaxNLocator(integer=True))  # whole epochs, even after a short run
+    plt.gca().xaxis.set_major_locator(plt.MaxNLocator(integer=True))  # 横轴只标整数轮, 训练很短时也一样
     plt.legend()
     plt.savefig('./figures/p47_LSTM_stock_loss.png', dpi=200)
-    print('figure saved to figures/p47_LSTM_stock_loss.png')
-    plt.show() if show else plt.close()
+    print('图已保存: figures/p47_LSTM_stock_loss.png')
+    if show: plt.show()
+    plt.close()
 
 # %% predict: 测试集输入模型进行预测
-predicted_stock_price = model.predict(x_test, verbose=0)  # verbose=0: TF 2.1 printed no progress bar here
+predicted_stock_price = model.predict(x_test, verbose=0)  # verbose=0: TF 2.1 在这里不打印进度条
 # 对预测数据还原---从(0, 1)反归一化到原始范围
 predicted_stock_price = sc.inverse_transform(predicted_stock_price)
 # 对真实数据还原---从(0, 1)反归一化到原始范围
 real_stock_price = sc.inverse_transform(test_set[60:])
 # 画出真实数据和预测数据的对比曲线
-test_dates = maotai['date'].iloc[-len(real_stock_price):]  # on the x axis, where the lecture counted the samples
+test_dates = maotai['date'].iloc[-len(real_stock_price):]  # 横轴是日期 (讲义用的是样本序号)
 plt.plot(test_dates, real_stock_price, color='red', label='MaoTai Stock Price')
 plt.plot(test_dates, predicted_stock_price, color='blue', label='Predicted MaoTai Stock Price')
 plt.title('MaoTai Stock Price Prediction')
@@ -162,8 +163,9 @@ plt.xlabel('Time')
 plt.ylabel('MaoTai Stock Price')
 plt.legend()
 plt.savefig('./figures/p47_LSTM_stock_prediction.png', dpi=200)
-print('figure saved to figures/p47_LSTM_stock_prediction.png')
-plt.show() if show else plt.close()
+print('图已保存: figures/p47_LSTM_stock_prediction.png')
+if show: plt.show()
+plt.close()
 
 # %% evaluate
 # calculate MSE 均方误差 ---> E[(预测值-真实值)^2] (预测值减真实值求平方后求均值)
@@ -175,82 +177,97 @@ mae = mean_absolute_error(predicted_stock_price, real_stock_price)
 print('均方误差: %.6f' % mse)
 print('均方根误差: %.6f' % rmse)
 print('平均绝对误差: %.6f' % mae)
+if args.epochs == 0:  # 载入的 checkpoint 是 val_loss 最小的那一轮, 而 val_loss 就是在这些测试日上算的
+    print('注意: 这个 checkpoint 是按测试集的 val_loss 挑出来的, 上面三个误差因此偏乐观 (训练时打印的最后一轮没有经过挑选)')
 
-# %% persistence baseline on the same days, to see what the model is worth: 明天的开盘价 = 今天的开盘价
+# %% baseline: 明天的开盘价 = 今天的开盘价, 同样的测试日, 看模型值多少
 persistence = sc.inverse_transform(test_set[59:-1])
-print(f"persistence baseline (tomorrow's open = today's open), the same {len(real_stock_price)} days:")
+print(f'基线 (明天的开盘价 = 今天的开盘价), 同样的 {len(real_stock_price)} 天:')
 print('均方误差: %.6f' % mean_squared_error(persistence, real_stock_price))
 print('均方根误差: %.6f' % math.sqrt(mean_squared_error(persistence, real_stock_price)))
 print('平均绝对误差: %.6f' % mean_absolute_error(persistence, real_stock_price))
 
-
-# %% 滞后检查 and 多日预测: is the prediction just the last real price? How fast does the error grow days ahead?
+# %% 滞后检查 和 多日预测: 预测是不是只是晚几天的真实价格? 往后预测几天, 误差长得多快?
 def forecast(windows, days):
-    """Opens predicted for `days` trading days after each scaled 60-day window, each prediction fed back as the
-    newest day (the oldest dropped): (windows, days), de-scaled. Column 0 is model.predict's own answer."""
+    """每个归一化的 60 天窗口之后 days 个交易日的开盘价 (反归一化, 窗口数 × days), 每个预测值放回窗口作为最新的一天."""
     ahead = []
     for _ in range(days):
         ahead.append(model.predict(windows, verbose=0))
         windows = np.concatenate([windows[:, 1:], ahead[-1][:, None]], axis=1)
     return sc.inverse_transform(np.hstack(ahead).reshape(-1, 1)).reshape(-1, days)
 
-
-csv_opens, n = maotai['open'].values, len(real_stock_price)  # the test days are the CSV's last n rows
+csv_opens, n = maotai['open'].values, len(real_stock_price)  # 测试日是 CSV 的最后 n 行
 lags = [math.sqrt(mean_squared_error(predicted_stock_price[:, 0], csv_opens[-n - k:len(csv_opens) - k]))
-        for k in range(6)]  # k=0: the 均方根误差 above
-closest = int(np.argmin(lags))  # k=5, the last one checked, may mean 5 or more
-print('滞后检查 (lag check), 均方根误差 of the predicted opens against the real opens k trading days earlier:\n  '
-      + ' · '.join(f'k={k} {lag:.2f}' for k, lag in enumerate(lags)) + f' → closest at k={closest}: ' + (
-          'no lag' if closest == 0 else 'the prediction follows the real price 1 day late' if closest == 1 else
-          f'the prediction follows the real price {closest}{" or more" if closest == 5 else ""} days late'))
-ahead, real = forecast(x_test, 10), real_stock_price[:, 0]  # day i+h-1 forecast h days ahead from the 60 before day i
+        for k in range(6)]  # 预测的开盘价对比 k 个交易日之前的真实开盘价; k=0 就是上面的均方根误差
+closest = int(np.argmin(lags))
+verdict = f'预测比真实价格晚 {closest} 天'
+if closest == 0:
+    verdict = '没有滞后'
+elif closest == 5:  # 只检查到 k=5
+    verdict = '预测比真实价格晚 5 天或更多'
+print('滞后检查: 预测的开盘价与 k 个交易日之前的真实开盘价相比的均方根误差')
+print(f'  k=0 {lags[0]:.2f}', end='')
+for k in range(1, 6):
+    print(f' · k={k} {lags[k]:.2f}', end='')
+print(f' → k={closest} 最接近: {verdict}')
+ahead, real = forecast(x_test, 10), real_stock_price[:, 0]  # 从测试日 i 之前的 60 天出发, 预测到第 i+h-1 天
 horizon = [math.sqrt(mean_squared_error(ahead[:n - h + 1, h - 1], real[h - 1:])) for h in range(1, 11)]
 horizon_persistence = [math.sqrt(mean_squared_error(persistence[:n - h + 1, 0], real[h - 1:])) for h in range(1, 11)]
-print('多日预测 (each prediction fed back as the newest of the 60 days), 均方根误差 by trading days ahead:\n  '
-      + f'1 {horizon[0]:.2f} (persistence {horizon_persistence[0]:.2f}) · '
-      + ' · '.join(f'{h} {horizon[h - 1]:.2f} ({horizon_persistence[h - 1]:.2f})' for h in (2, 3, 5, 10)))
+print('多日预测 (每个预测值作为最新的一天放回 60 天的窗口), 按预测的交易日数的均方根误差 (括号里是基线的):')
+print(f'  1 {horizon[0]:.2f} (基线 {horizon_persistence[0]:.2f})', end='')
+for h in (2, 3, 5, 10):
+    print(f' · {h} {horizon[h - 1]:.2f} ({horizon_persistence[h - 1]:.2f})', end='')
+print()
 plt.plot(range(1, 11), horizon, 'bo-', label='LSTM, predictions fed back')
 plt.plot(range(1, 11), horizon_persistence, 'rs--', label="persistence: the last real open")
-plt.title('RMSE of the predicted open, by trading days ahead')
-plt.xlabel('trading days ahead')
-plt.ylabel('RMSE (yuan)')
+plt.gca().set(title='RMSE of the predicted open, by trading days ahead', xlabel='trading days ahead', ylabel='RMSE (yuan)')
 plt.legend()
 plt.savefig('./figures/p47_LSTM_stock_horizon.png', dpi=200)
-print('figure saved to figures/p47_LSTM_stock_horizon.png')
-plt.show() if show else plt.close()
+print('图已保存: figures/p47_LSTM_stock_horizon.png')
+if show: plt.show()
+plt.close()
 
+# %% 记忆跨度: 预测对前 60 天每一天的开盘价有多敏感? 240 个测试窗口, 一次 GradientTape
+windows = tf.Variable(x_test, dtype=tf.float32)  # GradientTape 记下对变量的导数
+with tf.GradientTape() as tape:
+    y = model(windows, training=False)  # training=False: Dropout 不起作用, 和 predict 一样
+influence = np.abs(tape.gradient(y, windows).numpy()[:, :, 0]).mean(axis=0)  # 每一天 t=1..60 的平均 |∂y/∂x_t|
+share = influence / influence.sum()  # 占比, 加起来是 100%
+recent = np.cumsum(share[::-1])  # recent[k-1]: 最近 k 天 (t=61-k..60) 的占比之和
+span = int(np.argmax(recent >= 0.9)) + 1  # 占到 90% 的最少的最近天数
+if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='backslashreplace')  # 输出是 GBK 时 (中文 Windows 的文件或管道), ∂ 和 C̃ 写成 \u2202, 不报错
+print('记忆跨度: 预测对前 60 天每天开盘价的平均敏感度 |∂y/∂x_t| (240 个测试窗口), 占比:')
+print(f'  前 1 天 {recent[0]:.1%} · 前 5 天 {recent[4]:.1%} · 前 10 天 {recent[9]:.1%} · 前 20 天 {recent[19]:.1%} · '
+      f'最早一天 {share[0]:.1%} → 90% 的影响来自最近 {span} 天')
+plt.semilogy(range(1, 61), share[::-1], 'bo-', ms=4, label='LSTM: share of the mean |dy/dx|')
+plt.axhline(1 / 60, color='gray', linestyle='--', label='uniform: 1/60')
+plt.gca().set(title='How far back the trained model looks', xlabel='days before the predicted day', ylabel='share')
+plt.legend()
+plt.savefig('./figures/p47_LSTM_stock_memory.png', dpi=200)
+print('图已保存: figures/p47_LSTM_stock_memory.png')
+if show: plt.show()
+plt.close()
 
-# %% 预测: type a test day and see the model's open next to the real one, or next [N] for the days after the CSV
-def ask(prompt, is_valid, expected):
-    """input(prompt), stripped and in lower case, until is_valid(answer). End of input or Ctrl-C ends calmly."""
-    try:
-        while not is_valid(answer := input(prompt).strip().lower()):
-            print(expected)
-        return answer
-    except (EOFError, KeyboardInterrupt):  # Ctrl-D (Windows: Ctrl-Z), a closed pipe, or Ctrl-C: a calm goodbye
-        print('\nbye')
-        sys.exit()
-
-
+# %% 预测: 输入一个测试日, 看模型的开盘价和真实的开盘价; 或 next [N]: CSV 最后一天之后的交易日
 def explain(day, predicted_open):
-    """model.predict's forward pass on the 60 opens before `day`, in NumPy: layer 2's unit #j printed, all drawn."""
-    row = len(maotai) if day == 'next' else len(maotai) - len(test_days) + test_days.index(day)  # day 61's row
+    """用 NumPy 重算 model.predict 对 day 之前 60 天开盘价的前向计算: 打印第 2 层的记忆体 #j, 画出全部记忆体."""
+    row = len(maotai) if day == 'next' else len(maotai) - len(test_days) + test_days.index(day)  # 第 61 天所在的行
     opens, days = maotai['open'].iloc[row - 60:row + 1], list(maotai['date'].iloc[row - 60:row].dt.strftime('%Y-%m-%d'))
     weights, xs = [v.astype(np.float64) for v in model.get_weights()], sc.transform(opens.values[:60, None])
     for kernel, recurrent_kernel, bias in (weights[0:3], weights[3:6]):  # 第二层的输入 x_t 就是第一层的输出 h_t
         h, C, steps = np.zeros(len(recurrent_kernel)), 0, []  # h_0 = C_0 = 0
         for x in xs:
-            a = np.split(x @ kernel + h @ recurrent_kernel + bias, 4)  # W·[h_t-1, x_t] + b; Keras 3 order: i, f, C̃, o
-            i, f, o = 1 / (1 + np.exp(-np.array([a[0], a[1], a[3]])))  # σ, the sigmoid
+            a = np.split(x @ kernel + h @ recurrent_kernel + bias, 4)  # W·[h_t-1, x_t] + b; Keras 3 的顺序: i, f, C̃, o
+            i, f, o = 1 / (1 + np.exp(-np.array([a[0], a[1], a[3]])))  # σ, 即 sigmoid
             C = f * C + i * np.tanh(a[2])
             h = o * np.tanh(C)
             steps.append([*a, i, f, np.tanh(a[2]), C, o, h])
         s = dict(zip(['a_i', 'a_f', 'a_c', 'a_o', 'i', 'f', 'C̃', 'C', 'o', 'h'], np.array(steps).transpose(1, 0, 2)))
-        xs = s['h']  # this layer's h_1..h_60
+        xs = s['h']  # 这一层的 h_1..h_60
     w, y = weights[6][:, 0], xs[59] @ weights[6][:, 0] + weights[7][0]
-    assert abs(sc.inverse_transform([[y]])[0, 0] - predicted_open) < 0.01, 'trained again? run the predict cell again'
+    assert abs(sc.inverse_transform([[y]])[0, 0] - predicted_open) < 0.01, '模型又训练过了? 请重新运行 predict 那一格'
     j = np.abs(w * xs[59]).argmax()
-    v = {name: values[59, j] for name, values in s.items()}  # unit j at t=60
+    v = {name: values[59, j] for name, values in s.items()}  # 记忆体 j 在 t=60 的值
     print(f'explain {day}: 第 2 层 LSTM, 记忆体 #{j} (对预测贡献最大: w_{j}·h_60,{j} = {w[j] * v["h"]:.2f}), t=60 是 {days[59]}\n'
           f'  i_60 = σ(W_i·[h_59, x_60] + b_i) = σ({v["a_i"]:.2f}) = {v["i"]:.2f}\n'
           f'  f_60 = σ(W_f·[h_59, x_60] + b_f) = σ({v["a_f"]:.2f}) = {v["f"]:.2f}\n'
@@ -265,34 +282,39 @@ def explain(day, predicted_open):
     axes['P'].plot(range(1, len(opens) + 1), opens, 'r.-', [60, 61], [opens.iloc[59], predicted_open], 'bo--', ms=8)
     axes['P'].set(title=f'LSTM, {day}: opens (red), predicted {predicted_open:.2f} (blue); below: layer 2 by w_j·h_60,j',
                   xticks=[1, 21, 41, 61], xticklabels=[*days[::20], day])
-    order, limit = list(np.argsort(-w * xs[59])), np.abs(s['C']).max()  # top: raises y the most
+    order, limit = list(np.argsort(-w * xs[59])), np.abs(s['C']).max()  # 最上面的记忆体让 y 升得最多
     for g, title, low, high in (('i', 'i: input gate', 0, 1), ('f', 'f: forget gate', 0, 1),
                                 ('o', 'o: output gate', 0, 1), ('C', 'C: cell state', -limit, limit)):
         image = axes[g].imshow(s[g][:, order].T, 'RdBu_r' if g == 'C' else 'viridis', vmin=low, vmax=high, aspect='auto')
         figure.colorbar(image, ax=axes[g], label=title)
         axes[g].set(xticks=[0, 29, 59], xticklabels=['t=1', 30, 60], yticks=[order.index(j)], yticklabels=[f'#{j} →'])
     figure.savefig(f'./figures/p47_LSTM_stock_explain_{day}.png', dpi=200)
-    print(f'figure saved to figures/p47_LSTM_stock_explain_{day}.png')
-    plt.show() if show else plt.close()
+    print(f'图已保存: figures/p47_LSTM_stock_explain_{day}.png')
+    if show: plt.show()
+    plt.close()
 
-
-test_days = list(test_dates.dt.strftime('%Y-%m-%d'))  # the days with a prediction
-next_days = ['next'] + [f'next {n}' for n in range(1, 31)]  # next: the day after the CSV; next N: N days
-date_help = f'please type a trading day from {test_days[0]} to {test_days[-1]} (YYYY-MM-DD), next, or next N (1-30)'
-preNum = int(ask("input the number of test days:", str.isdecimal, 'please type a whole number, 0 or more'))
-for i in range(preNum):
-    day = ask("input test date (YYYY-MM-DD) or next:", lambda text: text in test_days + next_days, date_help)
-    if day.startswith('next'):  # 最后60天的开盘价 -> [送入样本数 1, 循环核时间展开步数 60, 每个时间步输入特征个数 1]
-        last_60 = np.reshape(sc.transform(maotai.iloc[-60:, 2:3].values), (1, 60, 1))
-        next_opens = forecast(last_60, int(day[5:] or 1))[0]
-        if day == 'next':
-            print(f'next trading day after {test_days[-1]} -> predicted open {next_opens[0]:.2f}')
-        else:  # each prediction fed back as the newest of the 60 days
+test_days = list(test_dates.dt.strftime('%Y-%m-%d'))  # 有预测的测试日
+next_days = {'next': 1} | {f'next {N}': N for N in range(1, 31)}  # CSV 最后一天之后的 1 个或 N 个交易日
+try:  # 输入结束 (Ctrl-D, Windows 上 Ctrl-Z 回车, 管道关闭) 或 Ctrl-C: 说再见, 结束
+    preNum = input("input the number of test days:").strip()
+    while not preNum.isdecimal():
+        preNum = input('请输入一个整数, 0 或更大\ninput the number of test days:').strip()
+    for i in range(int(preNum)):
+        day = input("input test date (YYYY-MM-DD) or next:").strip().lower()
+        while day not in test_days and day not in next_days:
+            day = input(f'请输入 {test_days[0]} 到 {test_days[-1]} 之间的一个交易日 (YYYY-MM-DD), 或 next, 或 next N (N 为 1-30)'
+                        '\ninput test date (YYYY-MM-DD) or next:').strip().lower()
+        if day in next_days:  # 最后60天的开盘价 -> [送入样本数 1, 循环核时间展开步数 60, 每个时间步输入特征个数 1]
+            last_60 = np.reshape(sc.transform(maotai.iloc[-60:, 2:3].values), (1, 60, 1))
+            next_opens = forecast(last_60, next_days[day])[0]  # 每个预测值作为最新的一天放回 60 天的窗口
             for d, next_open in enumerate(next_opens, start=1):
-                print(f'trading day +{d} after {test_days[-1]} -> predicted open {next_open:.2f}')
-    else:
-        j = test_days.index(day)
-        print(f'{day} -> predicted open {predicted_stock_price[j, 0]:.2f}, real open {real_stock_price[j, 0]:.2f}')
-    if args.explain:  # the 循环计算过程 behind the open just printed (for next N: behind the first day)
-        explain('next' if day.startswith('next') else day, next_opens[0] if day.startswith('next') else
-                predicted_stock_price[j, 0])
+                print(f'{test_days[-1]} 之后的第 {d} 个交易日 -> 预测开盘价 {next_open:.2f}')
+            if args.explain:  # 第 1 个交易日的预测背后的循环计算过程
+                explain('next', next_opens[0])
+        else:
+            j = test_days.index(day)
+            print(f'{day} -> 预测开盘价 {predicted_stock_price[j, 0]:.2f}, 真实开盘价 {real_stock_price[j, 0]:.2f}')
+            if args.explain:  # 刚才这个预测的开盘价背后的循环计算过程
+                explain(day, predicted_stock_price[j, 0])
+except (EOFError, KeyboardInterrupt):
+    print('\n再见')

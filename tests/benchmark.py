@@ -204,7 +204,7 @@ def run_once(script, reference, epochs):
             command = [sys.executable, f'{script}.py', '--no-show', '--fresh']
             command += ['--epochs', str(epochs)] if epochs else []
         wall, rss, output = timed(command, folder, reference, f'{script} ({"reference" if reference else "ours"})')
-    model_part, _, baseline_part = output.partition('persistence baseline')
+    model_part, _, baseline_part = output.partition('基线 (明天的开盘价')
     metrics = dict(acc=numbers(r'sparse_categorical_accuracy: ', output)[-1:],
                    loss=numbers(r'(?<!\w)loss: ', output)[-1:],
                    rmse=numbers(r'均方根误差: ', model_part)[:1], baseline=numbers(r'均方根误差: ', baseline_part)[:1])

@@ -25,10 +25,11 @@ from conftest import (DATE_PROMPT, DAYS_PROMPT, LOADED, METRIC_LABELS as LABELS,
 QUICK = ('--epochs', '1', '--no-show')
 CSV = 'data/SH600519.csv'
 SHIPPED = ROOT / CSV
-SAMPLES = '2066 training samples, 240 test samples: x_train (2066, 60, 1), x_test (240, 60, 1)'
+SAMPLES = '2066 个训练样本, 240 个测试样本: x_train (2066, 60, 1), x_test (240, 60, 1)'
 NUMBER = r'\d+\.\d{6}'
-COUNT_HELP = 'please type a whole number, 0 or more'
-DATE_HELP = 'please type a trading day from 2019-05-06 to 2020-04-24 (YYYY-MM-DD), next, or next N (1-30)'
+COUNT_HELP = '请输入一个整数, 0 或更大'
+PEEKED = ('注意: 这个 checkpoint 是按测试集的 val_loss 挑出来的, 上面三个误差因此偏乐观 (训练时打印的最后一轮没有经过挑选)')
+DATE_HELP = '请输入 2019-05-06 到 2020-04-24 之间的一个交易日 (YYYY-MM-DD), 或 next, 或 next N (N 为 1-30)'
 
 
 # ---------------------------------------------------------------- helpers
@@ -53,7 +54,7 @@ def printed_metrics(stdout):
     """The model's three metrics and, under the baseline's title, the baseline's: two {label: value}."""
     found = re.findall(rf'^(均方误差|均方根误差|平均绝对误差): ({NUMBER})$', stdout, re.M)
     assert [label for label, _ in found] == list(LABELS) * 2, found
-    assert re.search(r"^平均绝对误差: .*\npersistence baseline \(tomorrow's open = today's open\), the same 240 days:\n"
+    assert re.search(rf'^平均绝对误差: .*\n(?:{re.escape(PEEKED)}\n)?基线 \(明天的开盘价 = 今天的开盘价\), 同样的 240 天:\n'
                      r'均方误差', stdout, re.M), stdout[-3000:]
     values = [float(value) for _, value in found]
     return dict(zip(LABELS, values[:3])), dict(zip(LABELS, values[3:]))
@@ -103,8 +104,8 @@ def adam_step(checkpoint):
         return int(file['optimizer/vars/0'][()])
 
 
-def assert_figures(project, script, kinds=('loss', 'prediction', 'horizon')):
-    """Exactly these figures, PNGs at least 1280 px wide (a projector); 'figure saved to' says where."""
+def assert_figures(project, script, kinds=('loss', 'prediction', 'horizon', 'memory')):
+    """Exactly these figures, PNGs at least 1280 px wide (a projector); '图已保存: ' says where."""
     names = sorted(f'{script[:-3]}_{kind}.png' for kind in kinds)
     assert sorted(path.name for path in (project.path / 'figures').iterdir()) == names
     for name in names:
@@ -139,30 +140,30 @@ def assert_ran(result):
 
 
 def saved(stdout, name='rnn_stock'):
-    """The val_loss of `saved the best weights (val_loss X) to ./checkpoint/<name>.weights.h5`, the run's one such
-    line, and no `kept` line."""
-    found = re.findall(rf'^saved the best weights \(val_loss ({NUMBER})\) to \./checkpoint/{name}\.weights\.h5$',
+    """The val_loss of `已把最优权重 (val_loss X) 保存到 ./checkpoint/<name>.weights.h5`, the run's one such line,
+    and no `保留` (kept) line."""
+    found = re.findall(rf'^已把最优权重 \(val_loss ({NUMBER})\) 保存到 \./checkpoint/{name}\.weights\.h5$',
                        stdout, re.M)
-    assert len(found) == 1 and 'did not beat' not in stdout, re.findall('^(?:saved|kept) .*', stdout, re.M)
+    assert len(found) == 1 and '没有一轮超过' not in stdout, re.findall('^(?:已把|保留) .*', stdout, re.M)
     return float(found[0])
 
 
 def kept(stdout, name='rnn_stock'):
-    """The threshold of `kept ./checkpoint/<name>.weights.h5: this run did not beat its val_loss X`, the run's one
-    such line, and no `saved` line."""
-    found = re.findall(rf'^kept \./checkpoint/{name}\.weights\.h5: this run did not beat its val_loss ({NUMBER})$',
+    """The threshold of `保留 ./checkpoint/<name>.weights.h5: 这次训练没有一轮超过它的 val_loss X`, the run's one
+    such line, and no `已把最优权重` (saved) line."""
+    found = re.findall(rf'^保留 \./checkpoint/{name}\.weights\.h5: 这次训练没有一轮超过它的 val_loss ({NUMBER})$',
                        stdout, re.M)
-    assert len(found) == 1 and 'saved the best' not in stdout, re.findall('^(?:saved|kept) .*', stdout, re.M)
+    assert len(found) == 1 and '已把最优权重' not in stdout, re.findall('^(?:已把|保留) .*', stdout, re.M)
     return float(found[0])
 
 
 def set_aside(result, project, name, error, since):
     """The one line of a run that cannot load ./checkpoint/<name>.weights.h5 and keeps it as .unloadable-<time>,
     the time of this run: returns the path it was kept at."""
-    found = [re.fullmatch(rf'cannot load \./checkpoint/{name}\.weights\.h5 \((\w+)\): kept it as '
-                          rf'\./checkpoint/({name}\.weights\.h5\.unloadable-(\d{{8}}-\d{{6}})), training from scratch',
-                          line) for line in result.stdout.splitlines() if 'cannot load' in line]
-    assert len(found) == 1 and found[0], re.findall('^.*cannot load.*', result.stdout, re.M)
+    found = [re.fullmatch(rf'无法载入 \./checkpoint/{name}\.weights\.h5 \((\w+)\): 已改名为 '
+                          rf'\./checkpoint/({name}\.weights\.h5\.unloadable-(\d{{8}}-\d{{6}})), 从头训练',
+                          line) for line in result.stdout.splitlines() if '无法载入' in line]
+    assert len(found) == 1 and found[0], re.findall('^.*无法载入.*', result.stdout, re.M)
     assert found[0].group(1) == error
     assert since <= found[0].group(3) <= time.strftime('%Y%m%d-%H%M%S')
     return project.path / 'checkpoint' / found[0].group(2)
@@ -180,32 +181,38 @@ def refuse_epochs_0(project, script, error):
     result = project.run(script, '--epochs', '0', '--no-show', stdin='1\n2020-03-02\n')
     name = STOCK_SCRIPTS[script]
     assert result.returncode == 1
-    assert after_start_up(result.stderr) == (f'--epochs 0 cannot load ./checkpoint/{name}.weights.h5 ({error}); '
-                                             f'make one first: python {script}\n'), result.stderr[-3000:]
-    assert re.fullmatch(rf'\d+ training samples, 240 test samples: .*\n{LOADED}\n', result.stdout), result.stdout
+    assert after_start_up(result.stderr) == (f'--epochs 0 无法载入 ./checkpoint/{name}.weights.h5 ({error}); '
+                                             f'请先训练: python {script}\n'), result.stderr[-3000:]
+    assert re.fullmatch(rf'\d+ 个训练样本, 240 个测试样本: .*\n{LOADED}\n', result.stdout), result.stdout
     assert files(project) == before
     assert not (project.path / 'weights.txt').exists() and not (project.path / 'figures').exists()
 
 
 def console_after_training(stdout, script, trained=True):
-    """From the first figure line to the date prompt, in order: the figures, the lecture's three metrics, the
-    baseline's, the four lag/horizon lines (their numbers are test_stock_forecast.py's) and the horizon figure."""
+    """From the first figure line to the date prompt, in order: the figures, the lecture's three metrics (with
+    --epochs 0 the line saying they are optimistic, and only then), the baseline's, the four lag/horizon lines and the
+    horizon figure, the two 记忆跨度 lines and the memory figure (their numbers are test_stock_forecast.py's and
+    test_stock_memory.py's)."""
     figures = f'figures/{script[:-3]}'
-    pattern = ((rf'figure saved to {figures}_loss\.png\n' if trained else '')
-               + rf'figure saved to {figures}_prediction\.png\n'
+    pattern = ((rf'图已保存: {figures}_loss\.png\n' if trained else '')
+               + rf'图已保存: {figures}_prediction\.png\n'
                + rf'均方误差: {NUMBER}\n均方根误差: {NUMBER}\n平均绝对误差: {NUMBER}\n'
-               + r"persistence baseline \(tomorrow's open = today's open\), the same 240 days:\n"
+               + ('' if trained else re.escape(PEEKED) + '\n')
+               + r'基线 \(明天的开盘价 = 今天的开盘价\), 同样的 240 天:\n'
                + rf'均方误差: {NUMBER}\n均方根误差: {NUMBER}\n平均绝对误差: {NUMBER}\n'
-               + r'滞后检查 \(lag check\), .*\n  k=0 .* → closest at k=\d: .*\n'
-               + r'多日预测 \(each prediction fed back .*\n  1 .* \(persistence .*\) · .* · 10 .*\n'
-               + rf'figure saved to {figures}_horizon\.png\n' + re.escape(DAYS_PROMPT))
+               + r'滞后检查: .*\n  k=0 .* → k=\d 最接近: .*\n'
+               + r'多日预测 \(每个预测值作为最新的一天放回 60 天的窗口\).*\n  1 .* \(基线 .*\) · .* · 10 .*\n'
+               + rf'图已保存: {figures}_horizon\.png\n'
+               + r'记忆跨度: .*\n  前 1 天 .* → 90% 的影响来自最近 \d+ 天\n'
+               + rf'图已保存: {figures}_memory\.png\n' + re.escape(DAYS_PROMPT))
     assert re.search(pattern, stdout), stdout[-3000:]
-    assert stdout.count('figure saved to') == 2 + trained
+    assert stdout.count('图已保存: ') == 3 + trained
+    assert stdout.count(PEEKED) == (not trained)
 
 
 def answer(stdout, day):
     """The answer line to a test day typed at the prompt, and the real open it gives."""
-    found = re.findall(rf'({re.escape(day)} -> predicted open \d+\.\d\d, real open (\d+\.\d\d))$', stdout, re.M)
+    found = re.findall(rf'({re.escape(day)} -> 预测开盘价 \d+\.\d\d, 真实开盘价 (\d+\.\d\d))$', stdout, re.M)
     assert len(found) == 1, found
     return found[0][0], float(found[0][1])
 
@@ -221,16 +228,16 @@ def test_help_lists_the_flags(project, script):
     result = project.run(script, '--help')
     assert result.returncode == 0 and result.stderr == ''
     assert result.stdout.startswith(f'usage: {script} ')
-    for text in ('--epochs', 'lecture: 50', '0: use the checkpoint', '--seed', 'lecture: 7', '--fresh', '--no-show',
+    for text in ('--epochs', '讲义: 50', '0: 不训练, 用保存的 checkpoint', '--seed', '讲义: 7', '--fresh', '--no-show',
                  '--explain'):
         assert text in result.stdout, text
 
 
 @pytest.mark.parametrize('script', STOCK_SCRIPTS)
 @pytest.mark.parametrize('args, error', [
-    (('--epochs', '-1'), '--epochs: 0 or more'),
+    (('--epochs', '-1'), '--epochs 要 0 或更大'),
     (('--epochs', 'many'), "argument --epochs: invalid int value: 'many'"),
-    (('--epochs', '0', '--fresh'), '--epochs 0 uses the checkpoint, which --fresh ignores'),
+    (('--epochs', '0', '--fresh'), '--epochs 0 要用保存的 checkpoint, --fresh 却不用它'),
     (('--seed', 'x'), "argument --seed: invalid int value: 'x'"),
     (('--bogus',), 'unrecognized arguments: --bogus'),
 ])
@@ -271,11 +278,11 @@ def test_p38_quick_run_from_another_folder(p38_quick):
     assert_ran(result)
     out = result.stdout
     assert out.startswith(SAMPLES + '\n')
-    assert LOADED not in out and 'cannot load' not in out  # no checkpoint: nothing to load
+    assert LOADED not in out and '无法载入' not in out  # no checkpoint: nothing to load
     best = saved(out)  # the path relative to the script's folder, though it ran from elsewhere
     assert best == pytest.approx(epoch_losses(out)[0][1], abs=1e-4)  # the epoch's val_loss, not its loss
-    assert out.index(SAMPLES) < out.index('saved the best') < out.index('Model: "sequential"') < out.index(
-        'figure saved to')
+    assert out.index(SAMPLES) < out.index('已把最优权重') < out.index('Model: "sequential"') < out.index(
+        '图已保存: ')
     console_after_training(out, 'p38_rnn_stock.py')
     assert_metrics(result, csv_path(project))
     assert persistence(csv_path(project))['均方根误差'] == pytest.approx(19.617708, abs=1e-6)  # the shipped CSV's
@@ -291,7 +298,7 @@ def test_p38_quick_run_from_another_folder(p38_quick):
 def test_p38_the_date_prompt(p38_quick):
     """Bad counts and bad entries ask again without using up the count; a test day (spaces around it) answers with the
     CSV's real open; NEXT (upper case) and next 2 answer (their numbers are test_stock_forecast.py's); end of input at
-    the 4th date says bye and exits 0."""
+    the 4th date says 再见 and exits 0."""
     project, _, result = p38_quick
     assert result.returncode == 0
     prompts = result.stdout.split(DAYS_PROMPT)[1:]
@@ -300,12 +307,12 @@ def test_p38_the_date_prompt(p38_quick):
     assert entries[0] == ''
     assert entries[1:len(BAD_DATES) + 1] == [DATE_HELP + '\n'] * len(BAD_DATES)
     day, next_day, next_2, end = entries[len(BAD_DATES) + 1:]
-    assert re.fullmatch(r'2020-03-02 -> predicted open \d+\.\d\d, real open 1050\.11\n', day), day
+    assert re.fullmatch(r'2020-03-02 -> 预测开盘价 \d+\.\d\d, 真实开盘价 1050\.11\n', day), day
     assert real_open(csv_path(project), '2020-03-02') == 1050.11
-    assert re.fullmatch(r'next trading day after 2020-04-24 -> predicted open \d+\.\d\d\n', next_day), next_day
-    assert re.fullmatch(r'trading day \+1 after 2020-04-24 -> predicted open \d+\.\d\d\n'
-                        r'trading day \+2 after 2020-04-24 -> predicted open \d+\.\d\d\n', next_2), next_2
-    assert end == '\nbye\n'
+    assert re.fullmatch(r'2020-04-24 之后的第 1 个交易日 -> 预测开盘价 \d+\.\d\d\n', next_day), next_day
+    assert re.fullmatch(r'2020-04-24 之后的第 1 个交易日 -> 预测开盘价 \d+\.\d\d\n'
+                        r'2020-04-24 之后的第 2 个交易日 -> 预测开盘价 \d+\.\d\d\n', next_2), next_2
+    assert end == '\n再见\n'
 
 
 # ---------------------------------------------------------------- p38: resume, never worse, --fresh, --seed
@@ -335,7 +342,7 @@ def test_p38_resumes_from_its_checkpoint(p38_quick, p38_chain):
     quick, resumed = p38_quick[2], p38_chain['resumed']
     result = resumed['result']
     assert_ran(result)
-    assert result.stdout.startswith(f'{SAMPLES}\n{LOADED}\n') and 'cannot load' not in result.stdout
+    assert result.stdout.startswith(f'{SAMPLES}\n{LOADED}\n') and '无法载入' not in result.stdout
     assert epoch_losses(result.stdout)[0][0] < epoch_losses(quick.stdout)[0][0] / 2  # trained on, not from scratch
     assert saved(result.stdout) < saved(quick.stdout)
     assert resumed['after'] != resumed['before'] and resumed['folder'] == ['rnn_stock.weights.h5']
@@ -350,7 +357,7 @@ def test_p38_a_worse_fresh_run_keeps_the_checkpoint_and_drops_a_leftover(p38_qui
     quick, fresh = p38_quick[2], p38_chain['fresh']
     result = fresh['result']
     assert_ran(result)
-    assert LOADED not in result.stdout and 'cannot load' not in result.stdout
+    assert LOADED not in result.stdout and '无法载入' not in result.stdout
     assert kept(result.stdout) == pytest.approx(saved(p38_chain['resumed']['result'].stdout), abs=2e-6)
     assert fresh['after'] == fresh['before'] and fresh['folder'] == ['rnn_stock.weights.h5']
     assert epoch_losses(result.stdout) == epoch_losses(quick.stdout)
@@ -392,7 +399,7 @@ def test_p38_damaged_checkpoint_is_refused_by_epochs_0_then_kept_aside(p38_quick
     result = project.run('p38_rnn_stock.py', *QUICK)
     assert_ran(result)
     aside = set_aside(result, project, 'rnn_stock', 'OSError', since)
-    assert f'{LOADED}\ncannot load ' in result.stdout
+    assert f'{LOADED}\n无法载入 ' in result.stdout
     assert aside.read_bytes() == damaged and earlier.read_bytes() == b'kept aside by an earlier run'
     assert sorted(path.name for path in (project.path / 'checkpoint').iterdir()) == sorted(
         ['rnn_stock.weights.h5', aside.name, earlier.name])
@@ -416,9 +423,9 @@ def test_epochs_0_answers_from_the_saved_checkpoint_without_training(p38_quick, 
     assert_ran(result)
     out = result.stdout
     assert out.startswith(f'{SAMPLES}\n{LOADED}\nModel: "sequential"\n'), out[:500]
-    assert 'Epoch' not in out and 'saved the best' not in out and 'did not beat' not in out
+    assert 'Epoch' not in out and '已把最优权重' not in out and '没有一轮超过' not in out
     console_after_training(out, 'p38_rnn_stock.py', trained=False)
-    assert_figures(project, 'p38_rnn_stock.py', kinds=('prediction', 'horizon'))
+    assert_figures(project, 'p38_rnn_stock.py', kinds=('prediction', 'horizon', 'memory'))
     assert (project.path / 'weights.txt').read_text() == (trained.path / 'weights.txt').read_text()
     assert printed_metrics(out) == printed_metrics(quick.stdout)
     assert answer(out, '2020-03-02') == answer(quick.stdout, '2020-03-02')
@@ -464,7 +471,7 @@ def test_p38_a_stale_display_and_a_count_of_0(project):
     result = project.run('p38_rnn_stock.py', '--epochs', '1', stdin='0\n', env=STALE_DISPLAY, timeout=180)
     assert_ran(result)
     assert_figures(project, 'p38_rnn_stock.py')
-    assert result.stdout.endswith(f'figure saved to figures/p38_rnn_stock_horizon.png\n{DAYS_PROMPT}')
+    assert result.stdout.endswith(f'图已保存: figures/p38_rnn_stock_memory.png\n{DAYS_PROMPT}')
 
 
 def open_is_abc_on_line_101(data):
@@ -494,7 +501,7 @@ def without_the_index_column(project):
     csv_path(project).write_text(''.join(line.split(',', 1)[1] for line in lines))
 
 
-NEEDS = re.escape('ValueError: the lecture needs C 列 open > 0, dates in order, 361 days or more')
+NEEDS = re.escape('ValueError: 讲义要 C 列是 open 且大于 0, 日期从早到晚, 至少 361 天')
 
 
 @pytest.mark.parametrize('spoil, problem', [
@@ -519,7 +526,7 @@ def test_p38_bad_csv_is_one_line_and_writes_nothing(project, spoil, problem):
     before = files(project)
     result = project.run('p38_rnn_stock.py', *QUICK, cwd=elsewhere)
     assert result.returncode == 1 and result.stdout == ''
-    assert re.fullmatch(rf'p38_rnn_stock\.py: cannot use data/SH600519\.csv \({problem}\); p37_tushare\.py writes it\n',
+    assert re.fullmatch(rf'p38_rnn_stock\.py: 无法使用 data/SH600519\.csv \({problem}\); p37_tushare\.py 可以重新下载它\n',
                         after_start_up(result.stderr)), result.stderr[-3000:]
     assert files(project) == before and not list(elsewhere.iterdir()) and not (project.path / 'figures').exists()
 
@@ -552,8 +559,8 @@ def test_p47_quick_run_on_the_last_800_days(p47_pair):
     project, result, _ = p47_pair['none']
     assert_ran(result)
     out = result.stdout
-    assert out.startswith('440 training samples, 240 test samples: x_train (440, 60, 1), x_test (240, 60, 1)\n')
-    assert LOADED not in out and 'cannot load' not in out
+    assert out.startswith('440 个训练样本, 240 个测试样本: x_train (440, 60, 1), x_test (240, 60, 1)\n')
+    assert LOADED not in out and '无法载入' not in out
     saved(out, 'LSTM_stock')
     console_after_training(out, 'p47_LSTM_stock.py')
     assert_metrics(result, csv_path(project))
@@ -571,7 +578,7 @@ def test_p47_with_p38s_checkpoint_trains_exactly_as_without_one(p38_quick, p47_p
     (none_project, none, _), (project, result, since) = p47_pair['none'], p47_pair['p38s']
     assert_ran(result)
     aside = set_aside(result, project, 'LSTM_stock', 'ValueError', since)
-    assert f'{LOADED}\ncannot load ' in result.stdout
+    assert f'{LOADED}\n无法载入 ' in result.stdout
     assert aside.read_bytes() == p38_quick[0].checkpoint('rnn_stock').read_bytes()
     assert epoch_losses(result.stdout) == epoch_losses(none.stdout)
     assert saved(result.stdout, 'LSTM_stock') == saved(none.stdout, 'LSTM_stock')
@@ -592,7 +599,7 @@ def test_p56_quick_run_on_361_rows_with_p47s_checkpoint_and_fresh(p47_pair, proj
     result = project.run('p56_GRU_stock.py', '--fresh', *QUICK, stdin=f'1\n{day}\n')
     assert_ran(result)
     out = result.stdout
-    assert out.startswith('1 training samples, 240 test samples: x_train (1, 60, 1), x_test (240, 60, 1)\n')
+    assert out.startswith('1 个训练样本, 240 个测试样本: x_train (1, 60, 1), x_test (240, 60, 1)\n')
     assert LOADED not in out
     assert set_aside(result, project, 'GRU_stock', 'ValueError', since).read_bytes() == lstm
     saved(out, 'GRU_stock')

@@ -181,10 +181,10 @@ def parse_hand_line(line, name, formula):
 
 def parse_walkthrough(lines, cell, gates):
     """The walkthrough after one answer line, each line matched in full (CONVENTIONS.md's layout): the header, the
-    hand calculation, the y line, one statistics line per gate. A `figure saved to` line may follow."""
+    hand calculation, the y line, one statistics line per gate. A `图已保存: ` line may follow."""
     lines = [line.strip() for line in lines]
-    figure_lines = [line for line in lines if line.startswith('figure saved to ')]
-    lines = [line for line in lines if not line.startswith('figure saved to ')]
+    figure_lines = [line for line in lines if line.startswith('图已保存: ')]
+    lines = [line for line in lines if not line.startswith('图已保存: ')]
     assert len(lines) == 1 + len(HAND[cell]) + 1 + len(gates), 'the walkthrough has other lines:\n' + '\n'.join(lines)
     header = re.fullmatch(rf'explain (\S+): 第 2 层 {cell}, 记忆体 #(\d+) \(对预测贡献最大: w_(\d+)·h_60,(\d+) = '
                           rf'({NUMBER})\), t=60 是 (\d{{4}}-\d\d-\d\d)', lines[0])
@@ -263,10 +263,10 @@ def assert_walkthrough(walk, entry, answer, cell, weights, window, low, high):
     within(walk['y'], y, 'y = h_60·w + b')
     within(printed(walk['price'], '反归一化', 2), y * (high - low) + low, '反归一化')
     if real is None:
-        found = re.fullmatch(r'next trading day after (\S+) -> predicted open (-?\d+\.\d\d)', answer)
+        found = re.fullmatch(r'(\S+) 之后的第 1 个交易日 -> 预测开盘价 (-?\d+\.\d\d)', answer)
         assert found and found[1] == last_day, answer
     else:
-        found = re.fullmatch(rf'{entry} -> predicted open (-?\d+\.\d\d), real open (\d+\.\d\d)', answer)
+        found = re.fullmatch(rf'{entry} -> 预测开盘价 (-?\d+\.\d\d), 真实开盘价 (\d+\.\d\d)', answer)
         assert found and found[2] == f'{real:.2f}', answer
     assert walk['price'] == found[2 if real is None else 1], f'反归一化 {walk["price"]} is not the answer: {answer}'
 
@@ -289,7 +289,7 @@ def assert_explained(run, script, stdout):
         walk = parse_walkthrough(lines, cell, gates)
         assert_walkthrough(walk, entry, answer, cell, weights, found[entry], low, high)
         for line in walk['figures']:
-            assert line == f'figure saved to figures/{script[:-3]}_explain_{entry}.png', line
+            assert line == f'图已保存: figures/{script[:-3]}_explain_{entry}.png', line
 
 
 @pytest.mark.parametrize('script', SCRIPTS)
@@ -380,8 +380,8 @@ def test_without_explain_no_walkthrough_and_no_explain_figure(explained, script)
     run = explained(script)
     (answer, after), = answers(run.trained.stdout)
     assert after == [], f'lines after the answer without --explain: {after}'
-    assert re.fullmatch(rf'{run.typed[0]} -> predicted open \d+\.\d\d, real open \d+\.\d\d', answer), answer
+    assert re.fullmatch(rf'{run.typed[0]} -> 预测开盘价 \d+\.\d\d, 真实开盘价 \d+\.\d\d', answer), answer
     assert not re.search(r'^\s*explain |σ\(|均值', run.trained.stdout, re.M)
-    assert run.figures_after_training == [f'{script[:-3]}_{name}.png' for name in ('horizon', 'loss', 'prediction')]
+    assert run.figures_after_training == [f'{script[:-3]}_{name}.png' for name in ('horizon', 'loss', 'memory', 'prediction')]
     # the --epochs 0 run uses the checkpoint the one epoch saved: the same model, so the same open for that day
     assert answers(run.result.stdout)[0][0] == answer

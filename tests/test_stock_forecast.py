@@ -18,8 +18,6 @@ holds (the x axis' unit converter, locator and formatter, its tick labels, each 
 title and labels) to a JSON file outside figures/. The script itself runs unchanged, as `python <script>`."""
 import json
 import re
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,8 +30,7 @@ import pytest
 
 from conftest import (DATE_PROMPT, DAYS_PROMPT, METRIC_LABELS, ROOT, STOCK_SCRIPTS, Project, after_start_up,
                       assert_png)
-from conftest import persistence as persistence_from_csv
-from lecture_forward import forecast, lecture_weights, windows
+from lecture_forward import forecast, influence_shares, lecture_weights, windows
 
 SCRIPTS = {'p38_rnn_stock.py': 'SimpleRNN', 'p47_LSTM_stock.py': 'LSTM', 'p56_GRU_stock.py': 'GRU'}
 CSV = 'data/SH600519.csv'
@@ -41,13 +38,17 @@ CSV = 'data/SH600519.csv'
 # next 30 and a test day
 TYPED = '3\nnext\nnext 31\nnext 30\n2020-03-02\n'
 NEXT_DAYS = 30
-LAG_HEAD = '滞后检查 (lag check), 均方根误差 of the predicted opens against the real opens k trading days earlier:'
-HORIZON_HEAD = '多日预测 (each prediction fed back as the newest of the 60 days), 均方根误差 by trading days ahead:'
-BASELINE = "persistence baseline (tomorrow's open = today's open), the same 240 days:"
+LAG_HEAD = '滞后检查: 预测的开盘价与 k 个交易日之前的真实开盘价相比的均方根误差'
+HORIZON_HEAD = '多日预测 (每个预测值作为最新的一天放回 60 天的窗口), 按预测的交易日数的均方根误差 (括号里是基线的):'
+BASELINE = '基线 (明天的开盘价 = 今天的开盘价), 同样的 240 天:'
 HORIZONS = (1, 2, 3, 5, 10)  # the horizon line's; the figure has 1..10
 TWO = r'(\d+\.\d\d)'
-LAG_LINE = re.compile('  ' + ' · '.join(f'k={k} {TWO}' for k in range(6)) + r' → closest at k=(\d): (.*)')
-HORIZON_LINE = re.compile(rf'  1 {TWO} \(persistence {TWO}\) · '
+LAG_LINE = re.compile('  ' + ' · '.join(f'k={k} {TWO}' for k in range(6)) + r' → k=(\d) 最接近: (.*)')
+MEMORY_HEAD = '记忆跨度: 预测对前 60 天每天开盘价的平均敏感度 |∂y/∂x_t| (240 个测试窗口), 占比:'
+PERCENT = r'(\d+\.\d)%'
+MEMORY_LINE = re.compile(rf'  前 1 天 {PERCENT} · 前 5 天 {PERCENT} · 前 10 天 {PERCENT} · 前 20 天 {PERCENT} · '
+                         rf'最早一天 {PERCENT} → 90% 的影响来自最近 (\d+) 天')
+HORIZON_LINE = re.compile(rf'  1 {TWO} \(基线 {TWO}\) · '
                           + ' · '.join(rf'{h} {TWO} \({TWO}\)' for h in HORIZONS[1:]))
 
 FIGURE_HOOK = '''"""Test hook (tests/test_stock_forecast.py), imported by Python at start-up from PYTHONPATH: after each
@@ -72,9 +73,10 @@ def _axes(ax):
                 if converter is not None else [],
                 locator=_name(ax.xaxis.get_major_locator()), formatter=_name(ax.xaxis.get_major_formatter()),
                 xticklabels=[t.get_text() for t in ax.get_xticklabels()],
-                title=ax.get_title(), xlabel=ax.get_xlabel(), ylabel=ax.get_ylabel(),
+                title=ax.get_title(), xlabel=ax.get_xlabel(), ylabel=ax.get_ylabel(), yscale=ax.get_yscale(),
                 legend=[t.get_text() for t in legend.get_texts()] if legend else None,
                 lines=[dict(label=line.get_label(), color=matplotlib.colors.to_hex(line.get_color()),
+                            linestyle=line.get_linestyle(),
                             x=[float(v) for v in line.get_xdata(orig=False)],
                             y=[float(v) for v in line.get_ydata(orig=False)]) for line in ax.get_lines()])
 
@@ -239,8 +241,10 @@ def lag_and_horizon_lines(stdout):
 def closest_sentence(k):
     """CONVENTIONS' sentence for the closest lag k; k=5 is the last one checked, so it may mean 5 or more."""
     if k == 0:
-        return 'no lag'
-    return f'the prediction follows the real price {k}{" or more" if k == 5 else ""} day{"s" if k > 1 else ""} late'
+        return '没有滞后'
+    if k == 5:
+        return '预测比真实价格晚 5 天或更多'
+    return f'预测比真实价格晚 {k} 天'
 
 
 def assert_lag_and_horizon(run, stdout=None):
@@ -289,19 +293,19 @@ def assert_next(run, stdout=None):
     stdout = run.result.stdout if stdout is None else stdout
     exp = expected(run)
     (next_answer,), (refused,), days, (test_day,) = answers(stdout)
-    found = re.fullmatch(rf'next trading day after {exp.last_date} -> predicted open (-?\d+\.\d\d)', next_answer)
+    found = re.fullmatch(rf'{exp.last_date} 之后的第 1 个交易日 -> 预测开盘价 (-?\d+\.\d\d)', next_answer)
     assert found, next_answer
     within(printed(found[1], 'next', 2), exp.next_opens[0], 'next')
     assert 'next N' in refused and exp.dates[0] in refused and exp.dates[-1] in refused, refused
     assert len(days) == NEXT_DAYS, days
     for d, line in enumerate(days, start=1):
-        day = re.fullmatch(rf'trading day \+{d} after {exp.last_date} -> predicted open (-?\d+\.\d\d)', line)
+        day = re.fullmatch(rf'{exp.last_date} 之后的第 {d} 个交易日 -> 预测开盘价 (-?\d+\.\d\d)', line)
         assert day, f'{line!r} is not the answer for day +{d}'
         within(printed(day[1], f'next {NEXT_DAYS}: +{d}', 2), exp.next_opens[d - 1], f'next {NEXT_DAYS}: +{d}')
         if d == 1:
             assert day[1] == found[1], f"+1 {day[1]} is not next's {found[1]}"
     i = exp.dates.index('2020-03-02')
-    answer = re.fullmatch(r'2020-03-02 -> predicted open (-?\d+\.\d\d), real open (\d+\.\d\d)', test_day)
+    answer = re.fullmatch(r'2020-03-02 -> 预测开盘价 (-?\d+\.\d\d), 真实开盘价 (\d+\.\d\d)', test_day)
     assert answer and answer[2] == f'{exp.real[i]:.2f}', test_day
     within(printed(answer[1], '2020-03-02', 2), exp.predicted[i], 'the open predicted for 2020-03-02')
 
@@ -325,9 +329,10 @@ def test_next_n_recomputed_from_weights_txt(trained, script):
 
 
 @pytest.mark.parametrize('script', SCRIPTS)
-def test_the_console_grows_by_four_lines_and_the_horizon_figure(trained, script):
-    """Issue 20 Done-when (line budget): between the persistence baseline's last metric and the first prompt, exactly
-    the lag check's two lines, the n-day forecast's two and the horizon figure's `figure saved to` line."""
+def test_between_the_baseline_and_the_prompt_the_lag_horizon_and_memory_lines(trained, script):
+    """Issue 20 and 25 Done-when (line budget): between the persistence baseline's last metric and the first prompt,
+    exactly the lag check's two lines, the n-day forecast's two, the horizon figure's line, the two 记忆跨度 lines
+    and the memory figure's line."""
     run = trained(script)
     after = run.result.stdout.partition(BASELINE)[2]
     lines = after.partition(DAYS_PROMPT)[0].split('\n')  # the baseline's header ends the first one
@@ -335,10 +340,12 @@ def test_the_console_grows_by_four_lines_and_the_horizon_figure(trained, script)
     lines = lines[1:-1]
     assert [line.split(':')[0] for line in lines[:3]] == list(METRIC_LABELS), lines[:3]
     added = lines[3:]
-    assert len(added) == 5, 'between the baseline and the prompt:\n' + '\n'.join(added)
+    assert len(added) == 8, 'between the baseline and the prompt:\n' + '\n'.join(added)
     assert added[0] == LAG_HEAD and LAG_LINE.fullmatch(added[1]), added[:2]
     assert added[2] == HORIZON_HEAD and HORIZON_LINE.fullmatch(added[3]), added[2:4]
-    assert added[4] == f'figure saved to figures/{run.stem}_horizon.png', added[4]
+    assert added[4] == f'图已保存: figures/{run.stem}_horizon.png', added[4]
+    assert added[5] == MEMORY_HEAD and MEMORY_LINE.fullmatch(added[6]), added[5:7]
+    assert added[7] == f'图已保存: figures/{run.stem}_memory.png', added[7]
     assert after.partition(DAYS_PROMPT)[1], 'no prompt after them'
 
 
@@ -443,9 +450,9 @@ def by_hand(trained, tmp_path_factory):
 
 @pytest.mark.parametrize('kind', BY_HAND)
 def test_the_lag_check_of_models_made_by_hand(by_hand, kind):
-    """A model that repeats the last open is closest at k=1 ('1 day late', singular). Raised by 300: the test
-    period's prices rise, so a forecast 300 too high is nearest to the same day's open (k=0, 'no lag'). Each by a
-    margin the float32 run cannot blur; every number recomputed. (The trained models give k > 1 here: 'days'.)"""
+    """A model that repeats the last open is closest at k=1 ('预测比真实价格晚 1 天'). Raised by 300: the test
+    period's prices rise, so a forecast 300 too high is nearest to the same day's open (k=0, '没有滞后'). Each by a
+    margin the float32 run cannot blur; every number recomputed."""
     run = by_hand(kind)
     assert_clean(run.result)
     assert 'Epoch 1/' not in run.result.stdout, 'with --epochs 0 nothing is trained'
@@ -513,37 +520,75 @@ def test_the_check_rejects_issue_20s_mutations(trained, tmp_path, mutation, comp
         assert_next(run)
 
 
-# ---- tests/compare_models.py, small ----------------------------------------------------------------------------------
+# ---- 记忆跨度 (issue 25): how far back the trained model looks -----------------------------------------------------
 
-def test_compare_models_smoke(tmp_path):
-    """One seed, one epoch, p38 only (the other two take the same path): its Markdown table, rows and numbers, and
-    the comparison's lines."""
-    result = subprocess.run([sys.executable, str(ROOT / 'tests' / 'compare_models.py'), '--seeds', '1', '--epochs', '1',
-                             '--scripts', 'p38'], capture_output=True, text=True, timeout=300, cwd=tmp_path,
-                            stdin=subprocess.DEVNULL)
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = result.stdout
-    assert re.search(r'^\[1/1\] p38_rnn_stock\.py seed 7: \d+\.\d s', result.stderr, re.M), result.stderr[-2000:]
-    tables = re.findall(r'^### (\w+) \((p\d\d_\w+\.py)\): 1 run, seed 7, 1 epoch each\n\n((?:\|.*\n?)+)', out, re.M)
-    assert [(model, script) for model, script, _ in tables] == [('SimpleRNN', 'p38_rnn_stock.py')], out
-    number = r'\d+\.\d\d'
-    rows = tables[0][2].strip().splitlines()
-    assert rows[:2] == ['| | mean ± sd | min–max |', '|---|---|---|'], rows
-    cells = [[cell.strip() for cell in row.strip('|').split('|')] for row in rows[2:]]
-    assert [c[0] for c in cells] == ['均方根误差 (RMSE)', '平均绝对误差 (MAE)', 'lag with the smallest error (滞后检查)',
-                                     '5-day-ahead 均方根误差 (多日预测)', 'wall time, s',
-                                     'persistence (the same for every seed): RMSE, MAE, 5-day-ahead RMSE'], cells
-    for row in (0, 1, 3):  # one run: no standard deviation, min = max
-        assert re.fullmatch(rf'({number}) ± —', cells[row][1]), cells[row]
-        value = cells[row][1].split()[0]
-        assert cells[row][2] == f'{value}–{value}', cells[row]
-    assert re.fullmatch(r'k=[0-5] in 1 run', cells[2][1]), cells[2]
-    assert re.fullmatch(r'median \d+\.\d', cells[4][1]) and re.fullmatch(r'\d+\.\d–\d+\.\d', cells[4][2]), cells[4]
-    persistence = [float(v) for v in cells[5][1].split(', ')]
-    baseline = persistence_from_csv(ROOT / CSV)
-    assert abs(persistence[0] - baseline['均方根误差']) < 0.006 and abs(persistence[1] - baseline['平均绝对误差']) < 0.006
-    comparison = out.partition('### Comparison\n')[2].splitlines()
-    assert len(comparison) == 4 and comparison[:2] == ['', '- One model (SimpleRNN): nothing to compare.'], comparison
-    for line, what, value in zip(comparison[2:], ('均方根误差', '5-day-ahead 均方根误差'), (persistence[0], persistence[2])):
-        assert re.fullmatch(rf'- Persistence {what} {value:.2f}: beaten in '
-                            r'(none of the 1 run|1 of 1 run: SimpleRNN seed 7 \(\d+\.\d\d\))\.', line), line
+def memory_line(stdout):
+    """The 记忆跨度 line's numbers under its head: ({k: 前 k 天 in %}, 最早一天 in %, the 90 % span in days)."""
+    lines = stdout.splitlines()
+    assert lines.count(MEMORY_HEAD) == 1, stdout[-3000:]
+    found = MEMORY_LINE.fullmatch(lines[lines.index(MEMORY_HEAD) + 1])
+    assert found, f'{lines[lines.index(MEMORY_HEAD) + 1]!r} is not the 记忆跨度 line of CONVENTIONS.md'
+    return dict(zip((1, 5, 10, 20), map(float, found.groups()[:4]))), float(found[5]), int(found[6])
+
+
+def shares(run):
+    """share_t for t = 1..60 (t = 60 the day before the predicted day), recomputed without the script's code or
+    TensorFlow: finite differences of the float64 forward pass of weights.txt (lecture_forward.influence_shares) over
+    the 240 test windows, on the scaled input and output."""
+    if 'shares' not in run.cache:
+        weights = lecture_weights(run.project.path / 'weights.txt', run.cell)
+        found, _, _ = windows(run.project.path / CSV)
+        batch = np.stack([found[date][0] for date in expected(run).dates])  # 240 × 60 × 1
+        run.cache['shares'] = influence_shares(weights, run.cell, batch)
+    return run.cache['shares']
+
+
+def assert_memory(stdout, share):
+    """The printed 记忆跨度 line against share (t = 1..60): each percentage is the recomputed one rounded to one
+    decimal (give or take float32's gradient), and the span is the fewest recent days reaching 90 % (where the
+    recomputed sum lies within float32's reach of 90 % at two k, either may be printed)."""
+    recent, oldest, span = memory_line(stdout)
+    cumulative = np.cumsum(share[::-1])  # cumulative[k - 1]: the k days nearest the predicted day
+    for k, value in recent.items():
+        assert abs(value - 100 * cumulative[k - 1]) <= 0.05 + 0.01, f'前 {k} 天 {value}%, recomputed {cumulative[k - 1]:.4%}'
+    assert abs(oldest - 100 * share[0]) <= 0.05 + 0.01, f'最早一天 {oldest}%, recomputed {share[0]:.4%}'
+    possible = [k for k in range(1, 61) if cumulative[k - 1] >= 0.9 - 1e-4 and (k == 1 or cumulative[k - 2] < 0.9 + 1e-4)]
+    assert span in possible, f'90% from the last {span} days, recomputed {possible}: {cumulative[:span + 1]}'
+
+
+@pytest.mark.parametrize('script', SCRIPTS)
+def test_memory_span_recomputed_by_finite_differences(trained, script):
+    """Issue 25 Done-when: the two 记忆跨度 lines of a trained run, every number recomputed from weights.txt."""
+    run = trained(script)
+    assert_clean(run.result)
+    assert_memory(run.result.stdout, shares(run))
+
+
+@pytest.mark.parametrize('script', SCRIPTS)
+def test_memory_figure_is_the_shares_on_a_log_axis(trained, script):
+    """figures/<script>_memory.png, read back: at least 1280 px wide; one curve of the 60 shares against the days
+    before the predicted day (1 = the day before, 60 = the oldest), recomputed; a logarithmic y axis; the uniform share
+    1/60 as a dashed line; English labels (no CJK font needed)."""
+    run = trained(script)
+    path = run.project.path / 'figures' / f'{run.stem}_memory.png'
+    assert_png(path)
+    assert mpimg.imread(path).shape[1] >= 1280, mpimg.imread(path).shape
+    (ax,) = run.record('memory')['axes']
+    assert ax['yscale'] == 'log', ax['yscale']
+    assert ax['xlabel'] == 'days before the predicted day' and ax['ylabel'].startswith('share'), ax
+    curve, uniform = ax['lines']
+    assert curve['x'] == list(range(1, 61)), curve['x']
+    np.testing.assert_allclose(curve['y'], shares(run)[::-1], rtol=1e-3, atol=1e-6)
+    assert uniform['linestyle'] == '--' and uniform['y'] == [1 / 60, 1 / 60], uniform
+    for text in [ax['title'], ax['xlabel'], ax['ylabel'], *ax['legend']]:
+        assert text.isascii(), text
+
+
+def test_memory_span_of_a_model_that_repeats_the_last_open(by_hand):
+    """With --epochs 0 the lines describe the loaded model: one made by hand so that y = x_60 has all of its
+    sensitivity on the last day, whatever the forward pass (a check that does not depend on this file's)."""
+    run = by_hand('late')
+    assert_clean(run.result)
+    assert 'Epoch 1/' not in run.result.stdout
+    assert memory_line(run.result.stdout) == ({1: 100.0, 5: 100.0, 10: 100.0, 20: 100.0}, 0.0, 1)
+
