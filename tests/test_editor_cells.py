@@ -35,7 +35,7 @@ SCRIPTS = {  # script -> (the flags of both runs, the entries typed at the promp
     'p56_GRU_stock.py': (('--epochs', '2'), STOCK_DAYS),
     **{script: ((), list(pairs)) for script, (_, pairs) in LETTER_SCRIPTS.items()},  # every training pair
 }
-ANSWER = re.compile(r'([a-z]+->[a-z]|\d{4}-\d\d-\d\d -> 预测开盘价 \S+, 真实开盘价 \S+|\S+ 之后的第 \d+ 个交易日 -> 预测开盘价 \S+)\n')
+ANSWER = re.compile(r'([a-z]+->[a-z]|\d{4}-\d\d-\d\d -> 预测开盘价 \S+, 真实开盘价 \S+|\d{4}-\d\d-\d\d 之后的第 \d+ 个交易日 -> 预测开盘价 \S+)\n')
 METRIC = re.compile(r'^(?:均方误差|均方根误差|平均绝对误差): \d+\.\d+$', re.MULTILINE)
 NOISE = ('Traceback', 'Error', 'Warning', 'I0000', 'cuInit')
 CELL_TIMEOUT = 900  # seconds: p38's 50 epochs, sharing 2 cores with two other runs
