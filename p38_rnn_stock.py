@@ -235,7 +235,7 @@ influence = np.abs(tape.gradient(y, windows).numpy()[:, :, 0]).mean(axis=0)  # �
 share = influence / influence.sum()  # 占比, 加起来是 100%
 recent = np.cumsum(share[::-1])  # recent[k-1]: 最近 k 天 (t=61-k..60) 的占比之和
 span = int(np.argmax(recent >= 0.9)) + 1  # 占到 90% 的最少的最近天数
-if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='backslashreplace')  # 输出是 GBK 时 (中文 Windows 的文件或管道), ∂ 和 C̃ 写成 \u2202, 不报错
+if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='backslashreplace')  # GBK 里没有 ∂ 和 C̃: 写成 \u2202, 不报错
 print('记忆跨度: 预测对前 60 天每天开盘价的平均敏感度 |∂y/∂x_t| (240 个测试窗口), 占比:')
 print(f'  前 1 天 {recent[0]:.1%} · 前 5 天 {recent[4]:.1%} · 前 10 天 {recent[9]:.1%} · 前 20 天 {recent[19]:.1%} · '
       f'最早一天 {share[0]:.1%} → 90% 的影响来自最近 {span} 天')
