@@ -447,5 +447,6 @@ def main():
           f'按种子交错; 标准差是种子之间的样本标准差 (n − 1).')
     print(body)
 
+
 if __name__ == '__main__':
     main()
