@@ -1,15 +1,15 @@
-# %% flags · p21_rnn_onehot_4pre1.py: 字母预测 4pre1, 用独热编码 (第六讲 图 1.2.18-1.2.21); 默认就是讲义的运行
+# %% flags · p21_rnn_onehot_4pre1.py: 字母预测 4pre1, 用独热编码 (第六讲 图 1.2.18-1.2.21); 不加参数时与讲义的运行相同
 import argparse, glob, os, sys, time
 parser = argparse.ArgumentParser(prog='p21_rnn_onehot_4pre1.py', description='字母预测 4pre1: SimpleRNN(3) 学会 abcd->e .. eabc->d')
 parser.add_argument('--epochs', type=int, default=100, help='训练轮数 (讲义: 100; 0: 不训练, 用保存的 checkpoint)')
-parser.add_argument('--fresh', action='store_true', help='从头训练; 保存的 checkpoint 只在被超过时才被替换')
+parser.add_argument('--fresh', action='store_true', help='从头训练; 只有 loss 比保存的 checkpoint 低, 才替换它')
 parser.add_argument('--no-show', action='store_true', help='图只保存到 figures/, 不打开窗口')
 parser.add_argument('--explain', action='store_true', help='每次预测时打印循环计算过程')
 args = parser.parse_args(sys.argv[1:] if os.path.basename(sys.argv[0]) == parser.prog else [])  # 在编辑器里: 改 default=
 if args.epochs < 0:
-    parser.error('--epochs 要 0 或更大')
+    parser.error('--epochs 不能小于 0')
 if args.epochs == 0 and args.fresh:
-    parser.error('--epochs 0 要用保存的 checkpoint, --fresh 却不用它')
+    parser.error('--epochs 0 只载入 checkpoint, --fresh 要从头训练, 不能同时用')
 if '__file__' in globals(): os.chdir(os.path.dirname(os.path.abspath(__file__)))  # ./ 是脚本所在的文件夹
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')  # TensorFlow 的 C++ 日志: 只显示致命错误
 
@@ -37,7 +37,7 @@ np.random.shuffle(x_train)
 np.random.seed(7)
 np.random.shuffle(y_train)
 tf.random.set_seed(7)
-tf.keras.utils.set_random_seed(7)  # Keras 3 的初始权重还用 Python 的 random: 三个随机数都要设种子
+tf.keras.utils.set_random_seed(7)  # Keras 3 的初始权重也取自 Python 的 random: 三个随机数生成器都要设种子
 # 使x_train符合SimpleRNN输入要求: [送入样本数, 循环核时间展开步数, 每个时间步输入特征个数]
 # 此处整个数据集送入, 送入样本数为len(x_train); 输入4个字母出结果, 循环核时间展开步数为4; 表示为独热码有5个输入特征, 每个时间步输入特征个数为5
 x_train = np.reshape(x_train, (len(x_train), 4, 5))
@@ -79,7 +79,7 @@ if args.fresh or saved_loss == np.inf:  # 从头训练: 未训练的权重和新
 cp_callback = tf.keras.callbacks.ModelCheckpoint(filepath=checkpoint_save_path.replace('.weights', '.saving.weights'),
                                                  save_weights_only=True, save_best_only=True, monitor='loss',
                                                  initial_value_threshold=saved_loss * 1.000001)
-if os.path.exists(cp_callback.filepath):  # 新的最优权重先写在旁边: 删掉 Ctrl-C 留下的半个文件
+if os.path.exists(cp_callback.filepath):  # 新的最优权重先写到临时文件: 删掉上次按 Ctrl-C 时没写完的
     os.remove(cp_callback.filepath)
 renamed = tf.keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: [  # 这一轮写了新的最优权重: 马上改名覆盖
     os.replace(new_best, checkpoint_save_path) for new_best in glob.glob(cp_callback.filepath)])
@@ -87,7 +87,7 @@ history = model.fit(x_train, y_train, batch_size=32, epochs=args.epochs, callbac
 if args.epochs > 0 and cp_callback.best < saved_loss * 1.000001:
     print(f'已把最优权重保存到 {checkpoint_save_path}')
 elif args.epochs > 0:
-    print(f'保留 {checkpoint_save_path}: 这次训练没有一轮比得上它的 loss {saved_loss:.6f}')
+    print(f'保留 {checkpoint_save_path}: 这次训练每一轮的 loss 都比它的 {saved_loss:.6f} 高')
 
 # %% 6. summary
 model.summary()
@@ -141,10 +141,10 @@ def explain(letters, predicted):
         print(f'y = softmax(h_{t}·w_hy + by)\n  = softmax({terms[0]} + {terms[1]})')
         print(f'  = softmax({sum(terms)}) = {y}\n  最大概率 {y.max():.2f}: {input_word[y.argmax()]}')
 
-try:  # 输入结束 (Ctrl-D, Windows 上 Ctrl-Z 回车, 管道关闭) 或 Ctrl-C: 说再见, 结束
+try:  # 输入结束 (Ctrl-D, Windows 上 Ctrl-Z 回车, 管道关闭) 或 Ctrl-C: 打印 再见, 结束
     preNum = input("input the number of test alphabet:").strip()
     while not preNum.isdecimal():
-        preNum = input('请输入一个整数, 0 或更大\ninput the number of test alphabet:').strip()
+        preNum = input('请输入 0 或正整数\ninput the number of test alphabet:').strip()
     for i in range(int(preNum)):
         alphabet1 = input("input test alphabet:").strip().lower()
         while len(alphabet1) != 4 or not set(alphabet1) <= set(w_to_id):
@@ -153,11 +153,11 @@ try:  # 输入结束 (Ctrl-D, Windows 上 Ctrl-Z 回车, 管道关闭) 或 Ctrl-
         # 使alphabet符合SimpleRNN输入要求: [送入样本数, 循环核时间展开步数, 每个时间步输入特征个数]
         # 此处验证效果送入了1个样本, 送入样本数为1; 输入4个字母出结果, 所以循环核时间展开步数为4; 表示为独热码有5个输入特征, 每个时间步输入特征个数为5
         alphabet = np.reshape(alphabet, (1, 4, 5))
-        result = model.predict(alphabet, verbose=0)  # Keras 3: 直接传数组, 不是 [alphabet]; TF 2.1 在这里不打印进度条
+        result = model.predict(alphabet, verbose=0)  # Keras 3 直接传数组, 不用 [alphabet]; verbose=0: 同讲义的 TF 2.1, 不显示进度条
         if args.explain:
             explain(alphabet1, result[0])
         pred = tf.argmax(result, axis=1)
-        pred = int(pred[0])  # NumPy 2 只把单个数转成 int
+        pred = int(pred[0])  # 先取 [0] 再 int(): 新版 NumPy 不把一维数组转成 int
         print(alphabet1 + '->' + input_word[pred])  # 用 print 而不是 tf.print: tf.print 写到 stderr, 顺序会乱
 except (EOFError, KeyboardInterrupt):
     print('\n再见')

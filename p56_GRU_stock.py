@@ -1,16 +1,16 @@
-# %% flags · p56_GRU_stock.py: GRU 实现股票预测 (第六讲 图 2.3.2-2.3.5), p38 换成 GRU 循环计算层; 默认就是讲义的运行
+# %% flags · p56_GRU_stock.py: GRU 实现股票预测 (第六讲 图 2.3.2-2.3.5), 把 p38 的循环计算层换成 GRU; 不加参数时与讲义的运行相同
 import argparse, glob, os, sys, time
 parser = argparse.ArgumentParser(prog='p56_GRU_stock.py', description='GRU 实现股票预测: 两层 GRU, 贵州茅台的开盘价')
 parser.add_argument('--epochs', type=int, default=50, help='训练轮数 (讲义: 50; 0: 不训练, 用保存的 checkpoint)')
 parser.add_argument('--seed', type=int, default=7, help='初始权重、Dropout 和 fit 打乱顺序的随机数种子 (讲义: 7)')
-parser.add_argument('--fresh', action='store_true', help='从头训练; 保存的 checkpoint 只在被超过时才被替换')
+parser.add_argument('--fresh', action='store_true', help='从头训练; 只有 val_loss 比保存的 checkpoint 低, 才替换它')
 parser.add_argument('--no-show', action='store_true', help='图只保存到 figures/, 不打开窗口')
-parser.add_argument('--explain', action='store_true', help='每个预测的开盘价背后的门控 (更新门, 重置门)')
+parser.add_argument('--explain', action='store_true', help='对输入的每个日期, 打印并画出门控的计算 (更新门, 重置门)')
 args = parser.parse_args(sys.argv[1:] if os.path.basename(sys.argv[0]) == parser.prog else [])  # 在编辑器里: 改 default=
 if args.epochs < 0:
-    parser.error('--epochs 要 0 或更大')
+    parser.error('--epochs 不能小于 0')
 if args.epochs == 0 and args.fresh:
-    parser.error('--epochs 0 要用保存的 checkpoint, --fresh 却不用它')
+    parser.error('--epochs 0 只载入 checkpoint, --fresh 要从头训练, 不能同时用')
 if '__file__' in globals(): os.chdir(os.path.dirname(os.path.abspath(__file__)))  # ./ 是脚本所在的文件夹
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3')  # TensorFlow 的 C++ 日志: 只显示致命错误
 # %% 1. import
@@ -25,14 +25,14 @@ from sklearn.metrics import mean_squared_error, mean_absolute_error
 import math
 
 # %% 2. 训练集和测试集: 连续60天的开盘价作为输入特征, 第61天的开盘价作为标签
-try:  # 缺少或格式不对的 CSV: 一行说明 (p37_tushare.py 会写它); Excel 或 WPS 另存的 CSV 照样能读
+try:  # CSV 缺失或格式不对时只打印一行说明 (可用 p37_tushare.py 重新下载); Excel 或 WPS 另存的 CSV 照样能读
     maotai = pd.read_csv('./data/SH600519.csv')  # 读取股票文件
     maotai['date'] = pd.to_datetime(maotai['date'], format='mixed')
     if not (maotai.columns[2] == 'open' and pd.to_numeric(maotai['open']).gt(0).all() and len(maotai) > 300 + 60
             and maotai['date'].is_monotonic_increasing):
-        raise ValueError('讲义要 C 列是 open 且大于 0, 日期从早到晚, 至少 361 天')
+        raise ValueError('需要 C 列是 open 且全部大于 0, 日期从早到晚, 至少 361 个交易日')
 except (OSError, LookupError, ValueError) as error:
-    sys.exit(f'{parser.prog}: 无法使用 data/SH600519.csv ({type(error).__name__}: {error}); p37_tushare.py 可以重新下载它')
+    sys.exit(f'{parser.prog}: 无法使用 data/SH600519.csv ({type(error).__name__}: {error}); 可运行 p37_tushare.py 重新下载')
 training_set = maotai.iloc[0:len(maotai) - 300, 2:3].values  # 前(2426-300=2126)天的开盘价作为训练集, 表格从0开始计数, 2:3 是提取[2:3)列, 前闭后开, 故提取出C列开盘价 (2426 是课程的 CSV 的行数: 这里用 len(maotai), 重新下载的 CSV 也能用)
 test_set = maotai.iloc[len(maotai) - 300:, 2:3].values  # 后300天的开盘价作为测试集
 # 归一化
@@ -54,7 +54,7 @@ np.random.shuffle(x_train)
 np.random.seed(7)
 np.random.shuffle(y_train)
 tf.random.set_seed(7)
-tf.keras.utils.set_random_seed(args.seed)  # Keras 3 的初始权重还用 Python 的 random; --seed (讲义: 7)
+tf.keras.utils.set_random_seed(args.seed)  # Keras 3 的初始权重也取自 Python 的 random; 种子由 --seed 给出 (讲义: 7)
 # 将训练集由list格式变为array格式
 x_train, y_train = np.array(x_train), np.array(y_train)
 # 使x_train符合RNN输入要求: [送入样本数, 循环核时间展开步数, 每个时间步输入特征个数]
@@ -108,7 +108,7 @@ if args.fresh or saved_val_loss is None:  # 从头训练: 未训练的权重和�
 cp_callback = tf.keras.callbacks.ModelCheckpoint(filepath=checkpoint_save_path.replace('.weights', '.saving.weights'),
                                                  save_weights_only=True, save_best_only=True, monitor='val_loss',
                                                  initial_value_threshold=saved_val_loss)  # 更差的训练不会覆盖它
-if os.path.exists(cp_callback.filepath):  # 新的最优权重先写在旁边: 删掉 Ctrl-C 留下的半个文件
+if os.path.exists(cp_callback.filepath):  # 新的最优权重先写到临时文件: 删掉上次按 Ctrl-C 时没写完的
     os.remove(cp_callback.filepath)
 renamed = tf.keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: [  # 这一轮写了新的最优权重: 马上改名覆盖
     os.replace(new_best, checkpoint_save_path) for new_best in glob.glob(cp_callback.filepath)])
@@ -117,7 +117,7 @@ history = model.fit(x_train, y_train, batch_size=64, epochs=args.epochs, validat
 if args.epochs > 0 and cp_callback.best != saved_val_loss:
     print(f'已把最优权重 (val_loss {cp_callback.best:.6f}) 保存到 {checkpoint_save_path}')
 elif args.epochs > 0:
-    print(f'保留 {checkpoint_save_path}: 这次训练没有一轮超过它的 val_loss {saved_val_loss:.6f}')
+    print(f'保留 {checkpoint_save_path}: 这次训练没有一轮的 val_loss 比它的 {saved_val_loss:.6f} 低')
 
 # %% 6. summary
 model.summary()
@@ -149,7 +149,7 @@ if history.history:
     plt.close()
 
 # %% predict: 测试集输入模型进行预测
-predicted_stock_price = model.predict(x_test, verbose=0)  # verbose=0: TF 2.1 在这里不打印进度条
+predicted_stock_price = model.predict(x_test, verbose=0)  # verbose=0: 同讲义的 TF 2.1, 不显示进度条
 # 对预测数据还原---从(0, 1)反归一化到原始范围
 predicted_stock_price = sc.inverse_transform(predicted_stock_price)
 # 对真实数据还原---从(0, 1)反归一化到原始范围
@@ -178,16 +178,16 @@ print('均方误差: %.6f' % mse)
 print('均方根误差: %.6f' % rmse)
 print('平均绝对误差: %.6f' % mae)
 if args.epochs == 0:  # 载入的 checkpoint 是 val_loss 最小的那一轮, 而 val_loss 就是在这些测试日上算的
-    print('注意: 这个 checkpoint 是按测试集的 val_loss 挑出来的, 上面三个误差因此偏乐观 (训练时打印的最后一轮没有经过挑选)')
+    print('注意: 这个 checkpoint 是按测试集的 val_loss 挑出来的, 上面三个误差因此偏乐观 (训练结束时打印的是最后一轮的误差, 没有经过挑选)')
 
-# %% baseline: 明天的开盘价 = 今天的开盘价, 同样的测试日, 看模型值多少
-persistence = sc.inverse_transform(test_set[59:-1])
+# %% baseline: 明天的开盘价 = 今天的开盘价, 同样的测试日, 看模型是否比它好
+persistence = sc.inverse_transform(test_set[-len(real_stock_price) - 1:-1])  # 每个测试日的前一天
 print(f'基线 (明天的开盘价 = 今天的开盘价), 同样的 {len(real_stock_price)} 天:')
 print('均方误差: %.6f' % mean_squared_error(persistence, real_stock_price))
 print('均方根误差: %.6f' % math.sqrt(mean_squared_error(persistence, real_stock_price)))
 print('平均绝对误差: %.6f' % mean_absolute_error(persistence, real_stock_price))
 
-# %% 滞后检查 和 多日预测: 预测是不是只是晚几天的真实价格? 往后预测几天, 误差长得多快?
+# %% 滞后检查 和 多日预测: 预测是不是只是晚几天的真实价格? 往后多预测几天, 误差增长得多快?
 def forecast(windows, days):
     """每个归一化的 60 天窗口之后 days 个交易日的开盘价 (反归一化, 窗口数 × days), 每个预测值放回窗口作为最新的一天."""
     ahead = []
@@ -224,28 +224,26 @@ plt.gca().set(title='RMSE of the predicted open, by trading days ahead', xlabel=
 plt.legend()
 plt.savefig('./figures/p56_GRU_stock_horizon.png', dpi=200)
 print('图已保存: figures/p56_GRU_stock_horizon.png')
-if show: plt.show()
 plt.close()
 
 # %% 记忆跨度: 预测对前 60 天每一天的开盘价有多敏感? 240 个测试窗口, 一次 GradientTape
-windows = tf.Variable(x_test, dtype=tf.float32)  # GradientTape 记下对变量的导数
+windows = tf.Variable(x_test, dtype=tf.float32)  # 做成 Variable: GradientTape 记录对它的运算, 才能求 ∂y/∂x
 with tf.GradientTape() as tape:
     y = model(windows, training=False)  # training=False: Dropout 不起作用, 和 predict 一样
 influence = np.abs(tape.gradient(y, windows).numpy()[:, :, 0]).mean(axis=0)  # 每一天 t=1..60 的平均 |∂y/∂x_t|
 share = influence / influence.sum()  # 占比, 加起来是 100%
 recent = np.cumsum(share[::-1])  # recent[k-1]: 最近 k 天 (t=61-k..60) 的占比之和
-span = int(np.argmax(recent >= 0.9)) + 1  # 占到 90% 的最少的最近天数
+span = int(np.argmax(recent >= 0.9)) + 1  # 从最近一天往前数, 占比累计到 90% 所需的天数
 if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='backslashreplace')  # GBK 里没有 ∂ 和 C̃: 写成 \u2202, 不报错
-print('记忆跨度: 预测对前 60 天每天开盘价的平均敏感度 |∂y/∂x_t| (240 个测试窗口), 占比:')
+print(f'记忆跨度: 预测对前 {x_test.shape[1]} 天每天开盘价的平均敏感度 |∂y/∂x_t| ({x_test.shape[0]} 个测试窗口), 占比:')
 print(f'  前 1 天 {recent[0]:.1%} · 前 5 天 {recent[4]:.1%} · 前 10 天 {recent[9]:.1%} · 前 20 天 {recent[19]:.1%} · '
       f'最早一天 {share[0]:.1%} → 90% 的影响来自最近 {span} 天')
-plt.semilogy(range(1, 61), share[::-1], 'bo-', ms=4, label='GRU: share of the mean |dy/dx|')
-plt.axhline(1 / 60, color='gray', linestyle='--', label='uniform: 1/60')
+plt.semilogy(range(1, len(share) + 1), share[::-1], 'bo-', ms=4, label='GRU: share of the mean |dy/dx|')
+plt.axhline(1 / len(share), color='gray', linestyle='--', label=f'uniform: 1/{len(share)}')
 plt.gca().set(title='How far back the trained model looks', xlabel='days before the predicted day', ylabel='share')
 plt.legend()
 plt.savefig('./figures/p56_GRU_stock_memory.png', dpi=200)
 print('图已保存: figures/p56_GRU_stock_memory.png')
-if show: plt.show()
 plt.close()
 
 # %% 预测: 输入一个测试日, 看模型的开盘价和真实的开盘价; 或 next [N]: CSV 最后一天之后的交易日
@@ -256,7 +254,7 @@ def explain(day, predicted_open):
     weights, xs = [v.astype(np.float64) for v in model.get_weights()], sc.transform(opens.values[:60, None])
     for kernel, recurrent_kernel, bias in (weights[0:3], weights[3:6]):  # 第二层的输入 x_t 就是第一层的输出 h_t
         h, steps = np.zeros(len(recurrent_kernel)), []  # h_0 = 0
-        for x in xs:  # Keras 3 把 z, r, h̃ 并排存放; bias 第 0 行配 x_t, 第 1 行配 h_t-1
+        for x in xs:  # Keras 3 把 z, r, h̃ 并排存放; bias 第 0 行加在 x_t 一侧, 第 1 行加在 h_t-1 一侧
             x_z, x_r, x_h = np.split(x @ kernel + bias[0], 3)
             h_z, h_r, h_h = np.split(h @ recurrent_kernel + bias[1], 3)
             a_z, a_r = -(x_z + h_z), x_r + h_r  # 讲义的 z_t 是 Keras 的 1 - z_t = σ(-(Keras 的和))
@@ -267,7 +265,7 @@ def explain(day, predicted_open):
         s = dict(zip(['a_z', 'a_r', 'a_h', 'z', 'r', 'h̃', 'h'], np.array(steps).transpose(1, 0, 2)))
         xs = s['h']  # 这一层的 h_1..h_60
     w, y = weights[6][:, 0], xs[59] @ weights[6][:, 0] + weights[7][0]
-    assert abs(sc.inverse_transform([[y]])[0, 0] - predicted_open) < 0.01, '模型又训练过了? 请重新运行 predict 那一格'
+    assert abs(sc.inverse_transform([[y]])[0, 0] - predicted_open) < 0.01, '模型又训练过了? 请重新运行 predict 那个单元格'
     j = np.abs(w * xs[59]).argmax()
     v = {name: values[59, j] for name, values in s.items()}  # 记忆体 j 在 t=60 的值
     print(f'explain {day}: 第 2 层 GRU, 记忆体 #{j} (对预测贡献最大: w_{j}·h_60,{j} = {w[j] * v["h"]:.2f}), t=60 是 {days[59]}\n'
@@ -295,26 +293,26 @@ def explain(day, predicted_open):
 
 test_days = list(test_dates.dt.strftime('%Y-%m-%d'))  # 有预测的测试日
 next_days = {'next': 1} | {f'next {N}': N for N in range(1, 31)}  # CSV 最后一天之后的 1 个或 N 个交易日
-try:  # 输入结束 (Ctrl-D, Windows 上 Ctrl-Z 回车, 管道关闭) 或 Ctrl-C: 说再见, 结束
+try:  # 输入结束 (Ctrl-D, Windows 上 Ctrl-Z 回车, 管道关闭) 或 Ctrl-C: 打印 再见, 结束
     preNum = input("input the number of test days:").strip()
     while not preNum.isdecimal():
-        preNum = input('请输入一个整数, 0 或更大\ninput the number of test days:').strip()
+        preNum = input('请输入 0 或正整数\ninput the number of test days:').strip()
     for i in range(int(preNum)):
         day = input("input test date (YYYY-MM-DD) or next:").strip().lower()
         while day not in test_days and day not in next_days:
             day = input(f'请输入 {test_days[0]} 到 {test_days[-1]} 之间的一个交易日 (YYYY-MM-DD), 或 next, 或 next N (N 为 1-30)'
                         '\ninput test date (YYYY-MM-DD) or next:').strip().lower()
         if day in next_days:  # 最后60天的开盘价 -> [送入样本数 1, 循环核时间展开步数 60, 每个时间步输入特征个数 1]
-            last_60 = np.reshape(sc.transform(maotai.iloc[-60:, 2:3].values), (1, 60, 1))
-            next_opens = forecast(last_60, next_days[day])[0]  # 每个预测值作为最新的一天放回 60 天的窗口
+            last_window = np.reshape(sc.transform(maotai.iloc[-60:, 2:3].values), (1, 60, 1))
+            next_opens = forecast(last_window, next_days[day])[0]  # 每个预测值作为最新的一天放回 60 天的窗口
             for d, next_open in enumerate(next_opens, start=1):
                 print(f'{test_days[-1]} 之后的第 {d} 个交易日 -> 预测开盘价 {next_open:.2f}')
-            if args.explain:  # 第 1 个交易日的预测背后的循环计算过程
+            if args.explain:  # 演示第 1 个交易日的预测是怎样算出来的
                 explain('next', next_opens[0])
         else:
             j = test_days.index(day)
             print(f'{day} -> 预测开盘价 {predicted_stock_price[j, 0]:.2f}, 真实开盘价 {real_stock_price[j, 0]:.2f}')
-            if args.explain:  # 刚才这个预测的开盘价背后的循环计算过程
+            if args.explain:  # 演示刚才这个开盘价是怎样算出来的
                 explain(day, predicted_stock_price[j, 0])
 except (EOFError, KeyboardInterrupt):
     print('\n再见')

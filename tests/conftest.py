@@ -3,6 +3,7 @@ so no test touches the repository's own checkpoint/, weights.txt or figures/."""
 import os
 import re
 import shutil
+import signal
 import string
 import subprocess
 import sys
@@ -18,6 +19,13 @@ def student_environment():
     scripts set themselves (test_lecture_math sets one for its own process, which a subprocess would inherit)."""
     return {k: v for k, v in os.environ.items()
             if k not in ('DISPLAY', 'WAYLAND_DISPLAY', 'MPLBACKEND', 'TF_CPP_MIN_LOG_LEVEL')}
+
+
+def default_sigint():
+    """Runs in a child before the script starts: SIGINT back to its default, so that Python installs its own
+    KeyboardInterrupt handler. A shell that starts the suite in the background hands every child an ignored SIGINT;
+    a Ctrl-C test's child would then go on training (issue 29)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class Project:
@@ -54,7 +62,7 @@ class Project:
         """Start the script without waiting (for Ctrl-C tests); no input, output through pipes."""
         command, full_env = self.command(script, *args)
         return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, cwd=self.path, env=full_env)
+                                text=True, cwd=self.path, env=full_env, preexec_fn=default_sigint)
 
     def checkpoint(self, name):
         return self.path / 'checkpoint' / f'{name}.weights.h5'

@@ -193,9 +193,12 @@ def test_cell_by_cell_in_a_kernel_gives_what_python_gives(runs, script):
     assert answers(stdout) == answers(reference.stdout) and len(answers(stdout)) == len(SCRIPTS[script][1])
     assert METRIC.findall(stdout) == METRIC.findall(reference.stdout)  # the lecture's metrics and the baseline's
     assert kernel.weights == (project.path / 'weights.txt').read_bytes(), 'weights.txt differs from the python run'
-    # the figures are saved as by python, and drawn inline too: the kernel's inline backend is a display
+    # the figures are saved as by python, and those a window shows are drawn inline too (the kernel's inline backend
+    # is a display): all but the stock scripts' horizon and memory figures, which are saved and named only (issue 28)
     assert kernel.figures == sorted(path.name for path in (project.path / 'figures').iterdir())
-    assert sum(output.images for output in kernel.first) == len(kernel.figures)
+    shown = [name for name in kernel.figures if not name.endswith(('_horizon.png', '_memory.png'))]
+    assert len(shown) < len(kernel.figures) or 'stock' not in script
+    assert sum(output.images for output in kernel.first) == len(shown)
     stderr = ''.join(output.stderr for output in kernel.first)
     assert not any(word in stderr for word in NOISE), stderr
 

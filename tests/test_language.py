@@ -165,7 +165,7 @@ def test_a_letter_script_trains_and_resumes_in_a_chinese_folder_and_speaks_chine
     assert again.stdout.startswith(LOADED + '\n'), again.stdout[:500]
     assert f'已把最优权重保存到 ./checkpoint/{name}.weights.h5' in again.stdout.splitlines()
     assert project.checkpoint(name).read_bytes() != saved
-    assert '请输入一个整数, 0 或更大' in again.stdout and '请输入 abcde 中的一个字母' in again.stdout
+    assert '请输入 0 或正整数' in again.stdout and '请输入 abcde 中的一个字母' in again.stdout
     assert re.search(r'input test alphabet:请输入 abcde 中的一个字母\ninput test alphabet:b->[a-e]\n$', again.stdout), \
         again.stdout[-500:]
     assert (project.path / 'figures' / 'p15_rnn_onehot_1pre1.png').exists() and (project.path / 'weights.txt').exists()

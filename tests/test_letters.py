@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import (ALPHABET, LETTER_SCRIPTS, LOADED, ROOT, STALE_DISPLAY, Project, after_start_up, assert_png,
-                      checkpoint_layers, read_weights_txt, typed_lines)
+                      checkpoint_layers, default_sigint, read_weights_txt, typed_lines)
 
 COUNT_PROMPT, LETTER_PROMPT = 'input the number of test alphabet:', 'input test alphabet:'
 P15, P15_NAME = 'p15_rnn_onehot_1pre1.py', 'rnn_onehot_1pre1'
@@ -54,7 +54,7 @@ def says_saved(stdout, name):
 
 def kept_loss(stdout, name):
     """The loss, as printed (6 decimals), of the saved weights the run did not beat."""
-    return the_line(rf'{KEPT}{re.escape(shown(name))}: 这次训练没有一轮比得上它的 loss (\d+\.\d{{6}})', stdout)[0]
+    return the_line(rf'{KEPT}{re.escape(shown(name))}: 这次训练每一轮的 loss 都比它的 (\d+\.\d{{6}}) 高', stdout)[0]
 
 
 def agrees(printed, logged):
@@ -558,7 +558,7 @@ def test_bad_prompt_input_is_asked_again_and_end_of_input_ends_calmly(project, l
 
     assert result.returncode == 0
     assert after_start_up(result.stderr) == ''  # no traceback
-    assert result.stdout.count(f'请输入一个整数, 0 或更大\n{COUNT_PROMPT}') == 5  # the message, the prompt again
+    assert result.stdout.count(f'请输入 0 或正整数\n{COUNT_PROMPT}') == 5  # the message, the prompt again
     expected = {'p15': '请输入 abcde 中的一个字母', 'p21': '请输入 abcde 中的四个字母', 'p31': '请输入 a-z 中的四个字母'}
     # none of them used up one of the 2
     assert result.stdout.count(f'{expected[script[:3]]}\n{LETTER_PROMPT}') == 2 * len(bad_entries)
@@ -579,7 +579,7 @@ def test_zero_predictions_no_input_at_all_and_ctrl_c_at_the_prompt(project, lect
     # Ctrl-C while the prompt waits: the same goodbye, exit code 0, no traceback
     command, env = project.command(script, '--epochs', '0')
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, cwd=project.path, env=env)
+                             text=True, cwd=project.path, env=env, preexec_fn=default_sigint)
     seen = ''
     while not seen.endswith(COUNT_PROMPT):
         character = child.stdout.read(1)
@@ -626,9 +626,9 @@ def test_help_and_bad_flags(project, script):
         assert flag in helped.stdout
     assert '0: 不训练, 用保存的 checkpoint' in ' '.join(helped.stdout.split()), helped.stdout  # argparse wraps lines
     for bad, message in [(['--epochs', 'ten'], "argument --epochs: invalid int value: 'ten'"),
-                         (['--epochs', '-3'], '--epochs 要 0 或更大'),
+                         (['--epochs', '-3'], '--epochs 不能小于 0'),
                          (['--wat'], 'unrecognized arguments: --wat'),
-                         (['--epochs', '0', '--fresh'], '--epochs 0 要用保存的 checkpoint, --fresh 却不用它')]:
+                         (['--epochs', '0', '--fresh'], '--epochs 0 只载入 checkpoint, --fresh 要从头训练, 不能同时用')]:
         result = project.run(script, *bad)
         assert result.returncode == 2, result.stderr
         assert result.stdout == ''
@@ -662,8 +662,8 @@ def test_ctrl_c_during_training_leaves_a_checkpoint_that_loads(project):
     assert files_in(project.path / 'checkpoint') == [f'{name}.weights.h5']
 
 
-def test_the_readmes_walkthrough_adds_up_by_hand():
-    """The walkthrough README.md pastes (from a real p15 run) passes the same hand check as a live run's."""
-    readme = (ROOT / 'README.md').read_text(encoding='utf-8')
-    block = re.search(rf'```\n{re.escape(LETTER_PROMPT)}b\n(h_0 = .*?b->c\n)```', readme, re.S).group(1)
+def test_the_chapters_walkthrough_adds_up_by_hand():
+    """The walkthrough docs/gates.md pastes (from a real p15 run) passes the same hand check as a live run's."""
+    chapter = (ROOT / 'docs' / 'gates.md').read_text(encoding='utf-8')
+    block = re.search(rf'```\n{re.escape(LETTER_PROMPT)}b\n(h_0 = .*?b->c\n)```', chapter, re.S).group(1)
     assert_arithmetic_closes(parse_walkthrough(block, steps=1, top_three=False))

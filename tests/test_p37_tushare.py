@@ -104,12 +104,12 @@ def assert_success(result, project, source, changed=True):
     held exactly this download."""
     assert result.returncode == 0, result.stderr
     assert result.stderr == ''  # no warnings, no tushare chatter
-    assert result.stdout.startswith(f'下载 600519 的日 k 线 2010-04-26 .. 2020-04-26, {source}\n')
-    days = '2426 个交易日, 2010-04-26 .. 2020-04-24'
+    assert result.stdout.startswith(f'下载 600519 在 2010-04-26 至 2020-04-26 的日 k 线, {source}\n')
+    days = '2426 个交易日, 2010-04-26 至 2020-04-24'
     if changed:
         assert f'已写入 {CSV}: {days}\n' in result.stdout
     else:
-        assert f'{CSV} 已经就是这次下载的数据 ({days}): 没有改动\n' in result.stdout
+        assert f'{CSV} 与这次下载的数据相同 ({days}), 未改动\n' in result.stdout
         assert '已写入' not in result.stdout and '留作' not in result.stdout
     assert result.stdout.endswith(f'图已保存: {FIGURE}\n')
     assert '本接口即将停止更新' not in result.stdout
@@ -221,9 +221,9 @@ def test_cell_by_cell_in_a_kernel(project):
     assert titles == ['fl', 'tu', '1.', '2.', '3.', '4.'], titles  # 'tu': tushare's pandas shim, before step 1
     text = {output['title'][:2]: output['text'] for output in outputs}
     assert text['fl'] == text['tu'] == text['1.'] == '', text  # they print nothing
-    assert text['2.'] == '下载 600519 的日 k 线 2010-04-26 .. 2020-04-26, 用讲义的 get_k_data\n'
+    assert text['2.'] == '下载 600519 在 2010-04-26 至 2020-04-26 的日 k 线, 用讲义的 get_k_data\n'
     kept = re.fullmatch(r'被替换的文件留作 (data/SH600519\.before-download-\d{8}-\d{6}\.csv); 要换回去, 把它复制到 '
-                        r'data/SH600519\.csv\n已写入 data/SH600519\.csv: 2426 个交易日, 2010-04-26 \.\. 2020-04-24\n',
+                        r'data/SH600519\.csv\n已写入 data/SH600519\.csv: 2426 个交易日, 2010-04-26 至 2020-04-24\n',
                         text['3.'])
     assert kept, text['3.']
     assert (project.path / kept[1]).read_bytes() == SHIPPED.read_bytes()
@@ -318,11 +318,11 @@ def test_a_wrong_token_is_one_line_and_keeps_the_csv(project):
 
 
 BAD_ANSWERS = {  # what tushare_stub answers -> what p37 says
-    'empty': '没有采用下载的数据: 是空的或列不对',
+    'empty': '下载的数据是空的或列不对, 不予采用',
     'truncated': '下载失败',
     'text-price': '下载失败',  # tushare itself cannot turn 'abc' into a number
-    'missing-price': '没有采用下载的数据: 2014-03-05 的价格缺失、不是数字或不是正数',
-    'few-days': '没有采用下载的数据: 只有 75 个交易日, 少于股票预测脚本需要的 361 个',
+    'missing-price': '下载的数据不可用: 2014-03-05 的价格缺失、不是数字或不是正数',
+    'few-days': '下载的数据不可用: 只有 75 个交易日, 少于股票预测脚本需要的 361 个',
     # get_k_data prints the error, skips 2014-2015 and returns the other eight years: p37 must notice
     'one-request-lost': '下载失败 ([Errno 104] Connection reset by peer)',
 }

@@ -27,8 +27,8 @@ CSV = 'data/SH600519.csv'
 SHIPPED = ROOT / CSV
 SAMPLES = '2066 个训练样本, 240 个测试样本: x_train (2066, 60, 1), x_test (240, 60, 1)'
 NUMBER = r'\d+\.\d{6}'
-COUNT_HELP = '请输入一个整数, 0 或更大'
-PEEKED = ('注意: 这个 checkpoint 是按测试集的 val_loss 挑出来的, 上面三个误差因此偏乐观 (训练时打印的最后一轮没有经过挑选)')
+COUNT_HELP = '请输入 0 或正整数'
+PEEKED = ('注意: 这个 checkpoint 是按测试集的 val_loss 挑出来的, 上面三个误差因此偏乐观 (训练结束时打印的是最后一轮的误差, 没有经过挑选)')
 DATE_HELP = '请输入 2019-05-06 到 2020-04-24 之间的一个交易日 (YYYY-MM-DD), 或 next, 或 next N (N 为 1-30)'
 
 
@@ -144,14 +144,14 @@ def saved(stdout, name='rnn_stock'):
     and no `保留` (kept) line."""
     found = re.findall(rf'^已把最优权重 \(val_loss ({NUMBER})\) 保存到 \./checkpoint/{name}\.weights\.h5$',
                        stdout, re.M)
-    assert len(found) == 1 and '没有一轮超过' not in stdout, re.findall('^(?:已把|保留) .*', stdout, re.M)
+    assert len(found) == 1 and not re.search('^保留 ', stdout, re.M), re.findall('^(?:已把|保留) .*', stdout, re.M)
     return float(found[0])
 
 
 def kept(stdout, name='rnn_stock'):
-    """The threshold of `保留 ./checkpoint/<name>.weights.h5: 这次训练没有一轮超过它的 val_loss X`, the run's one
+    """The threshold of `保留 ./checkpoint/<name>.weights.h5: 这次训练没有一轮的 val_loss 比它的 X 低`, the run's one
     such line, and no `已把最优权重` (saved) line."""
-    found = re.findall(rf'^保留 \./checkpoint/{name}\.weights\.h5: 这次训练没有一轮超过它的 val_loss ({NUMBER})$',
+    found = re.findall(rf'^保留 \./checkpoint/{name}\.weights\.h5: 这次训练没有一轮的 val_loss 比它的 ({NUMBER}) 低$',
                        stdout, re.M)
     assert len(found) == 1 and '已把最优权重' not in stdout, re.findall('^(?:已把|保留) .*', stdout, re.M)
     return float(found[0])
@@ -235,9 +235,9 @@ def test_help_lists_the_flags(project, script):
 
 @pytest.mark.parametrize('script', STOCK_SCRIPTS)
 @pytest.mark.parametrize('args, error', [
-    (('--epochs', '-1'), '--epochs 要 0 或更大'),
+    (('--epochs', '-1'), '--epochs 不能小于 0'),
     (('--epochs', 'many'), "argument --epochs: invalid int value: 'many'"),
-    (('--epochs', '0', '--fresh'), '--epochs 0 要用保存的 checkpoint, --fresh 却不用它'),
+    (('--epochs', '0', '--fresh'), '--epochs 0 只载入 checkpoint, --fresh 要从头训练, 不能同时用'),
     (('--seed', 'x'), "argument --seed: invalid int value: 'x'"),
     (('--bogus',), 'unrecognized arguments: --bogus'),
 ])
@@ -423,7 +423,7 @@ def test_epochs_0_answers_from_the_saved_checkpoint_without_training(p38_quick, 
     assert_ran(result)
     out = result.stdout
     assert out.startswith(f'{SAMPLES}\n{LOADED}\nModel: "sequential"\n'), out[:500]
-    assert 'Epoch' not in out and '已把最优权重' not in out and '没有一轮超过' not in out
+    assert 'Epoch' not in out and '已把最优权重' not in out and not re.search('^保留 ', out, re.M)
     console_after_training(out, 'p38_rnn_stock.py', trained=False)
     assert_figures(project, 'p38_rnn_stock.py', kinds=('prediction', 'horizon', 'memory'))
     assert (project.path / 'weights.txt').read_text() == (trained.path / 'weights.txt').read_text()
@@ -501,7 +501,7 @@ def without_the_index_column(project):
     csv_path(project).write_text(''.join(line.split(',', 1)[1] for line in lines))
 
 
-NEEDS = re.escape('ValueError: 讲义要 C 列是 open 且大于 0, 日期从早到晚, 至少 361 天')
+NEEDS = re.escape('ValueError: 需要 C 列是 open 且全部大于 0, 日期从早到晚, 至少 361 个交易日')
 
 
 @pytest.mark.parametrize('spoil, problem', [
@@ -526,7 +526,7 @@ def test_p38_bad_csv_is_one_line_and_writes_nothing(project, spoil, problem):
     before = files(project)
     result = project.run('p38_rnn_stock.py', *QUICK, cwd=elsewhere)
     assert result.returncode == 1 and result.stdout == ''
-    assert re.fullmatch(rf'p38_rnn_stock\.py: 无法使用 data/SH600519\.csv \({problem}\); p37_tushare\.py 可以重新下载它\n',
+    assert re.fullmatch(rf'p38_rnn_stock\.py: 无法使用 data/SH600519\.csv \({problem}\); 可运行 p37_tushare\.py 重新下载\n',
                         after_start_up(result.stderr)), result.stderr[-3000:]
     assert files(project) == before and not list(elsewhere.iterdir()) and not (project.path / 'figures').exists()
 
