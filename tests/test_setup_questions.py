@@ -6,7 +6,7 @@ import re
 
 import h5py
 
-from conftest import LOADED, after_start_up
+from conftest import LOADED, ROOT, after_start_up
 
 P15, NAME = 'p15_rnn_onehot_1pre1.py', 'rnn_onehot_1pre1'
 # what the course's TF 2.1 code left in checkpoint/: `model.save_weights('./checkpoint/rnn_onehot_1pre1.ckpt')`
@@ -51,3 +51,31 @@ def test_old_checkpoints_the_ckpt_files_are_left_alone_and_a_keras_2_file_is_set
         assert (project.path / 'checkpoint' / name).read_bytes() == content, name
     assert sorted(path.name for path in (project.path / 'checkpoint').iterdir()) == sorted(
         [*OLD_CKPT, aside[1], f'{NAME}.weights.h5'])
+
+
+def test_requirements_install_a_tensorflow_that_exists_on_every_system():
+    """The README's Intel Mac answer (issue 28): TensorFlow's last macOS x86_64 wheels are 2.16.2, built for NumPy 1,
+    so requirements.txt's markers give an Intel Mac tensorflow==2.16.2 and numpy<2, and every other system the
+    current stack. Checked by evaluating each line's marker for each system, as pip does on that machine."""
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+    lines = [line.strip() for line in (ROOT / 'requirements.txt').read_text().splitlines()
+             if line.strip() and not line.startswith('#')]
+    systems = {'Intel Mac': ('darwin', 'x86_64'), 'Apple silicon': ('darwin', 'arm64'), 'Windows': ('win32', 'AMD64'),
+               'Linux': ('linux', 'x86_64'), 'Linux ARM': ('linux', 'aarch64')}
+    for system, (platform, machine) in systems.items():
+        environment = {'sys_platform': platform, 'platform_machine': machine, 'python_version': '3.11'}
+        chosen = {}
+        for line in lines:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate(environment):
+                assert requirement.name not in chosen, f'{system}: two lines for {requirement.name}'
+                chosen[requirement.name] = requirement.specifier
+        for package in ('tensorflow', 'numpy', 'pandas', 'matplotlib', 'scikit-learn', 'tushare', 'requests'):
+            assert package in chosen, (system, package)
+        if system == 'Intel Mac':
+            assert list(chosen['tensorflow'].filter(['2.16.2', '2.18.0', '2.21.0'])) == ['2.16.2']
+            assert Version('1.26.4') in chosen['numpy'] and Version('2.0.0') not in chosen['numpy']
+        else:
+            assert Version('2.16.2') not in chosen['tensorflow'] and Version('2.21.0') in chosen['tensorflow']
+            assert Version('2.0.0') in chosen['numpy'] and Version('1.26.4') not in chosen['numpy']
