@@ -58,7 +58,6 @@ import argparse
 import collections
 import concurrent.futures
 import itertools
-import math
 import os
 import platform
 import re
@@ -87,7 +86,7 @@ NUMBER = r'(-?\d+\.\d+)'
 BASELINE = '基线 (明天的开盘价 = 今天的开盘价), 同样的'
 LAG_HEAD = '滞后检查: 预测的开盘价与 k 个交易日之前的真实开盘价相比的均方根误差'
 MEMORY_HEAD = '记忆跨度: 预测对前 60 天每天开盘价的平均敏感度'
-PEEK_NOTE = '注意: 这个 checkpoint 是按测试集的 val_loss 挑出来的, 上面三个误差因此偏乐观 (训练时打印的最后一轮没有经过挑选)'
+PEEK_NOTE = '注意: 这个 checkpoint 是按测试集的 val_loss 挑出来的, 上面三个误差因此偏乐观 (训练结束时打印的是最后一轮的误差, 没有经过挑选)'
 # ^ what --epochs 0 prints after the three metrics (CONVENTIONS.md); the honest copy replaces it with its own
 AHEAD = 5  # the horizon in the tables: trading days ahead
 
@@ -323,27 +322,47 @@ def protocols_table(script, by_protocol):
                       f'({len(runs)} 个种子, {seed_text(runs)})', ''] + markdown(rows))
 
 
+def welch(a, b):
+    """Welch's t test of two lists of runs' numbers (two-sided, unequal variances): (t, degrees of freedom, p) for
+    mean(b) - mean(a), or None when a side has one run or neither varies."""
+    from scipy import stats
+    if len(a) < 2 or len(b) < 2 or statistics.stdev(a) + statistics.stdev(b) == 0:
+        return None
+    result = stats.ttest_ind(b, a, equal_var=False)
+    return float(result.statistic), float(result.df), float(result.pvalue)
+
+
 def summary(by_script):
-    """Which pairwise differences in mean 均方根误差 exceed the spread (the sum of the two standard deviations), and
-    whether any run of any model beats persistence; from each model's first protocol."""
+    """Each pair of models: the difference of their mean 均方根误差 and Welch's t test over the seeds (two-sided; with
+    m pairs a difference counts as significant below p = 0.05 / m, Bonferroni), and whether any run of any model beats
+    persistence; from each model's first protocol."""
     lines = ['### 比较', '']
     names = {s: SCRIPTS[s] for s in by_script}
-    means = {s: statistics.mean(r['rmse'] for r in runs) for s, runs in by_script.items()}
-    sds = {s: statistics.stdev([r['rmse'] for r in runs]) if len(runs) > 1 else math.nan
-           for s, runs in by_script.items()}
+    values = {s: [r['rmse'] for r in runs] for s, runs in by_script.items()}
+    means = {s: statistics.mean(v) for s, v in values.items()}
+    pairs = list(itertools.combinations(by_script, 2))
     if len(by_script) < 2:
         lines.append(f'- 只有一个模型 ({", ".join(names.values())}): 没有可比较的.')
-    for a, b in itertools.combinations(by_script, 2):
+    for a, b in pairs:
         low, high = sorted((a, b), key=means.get)
-        difference, spread = means[high] - means[low], sds[a] + sds[b]
-        if math.isnan(spread):
-            verdict = '每个模型只有一次运行: 没有种子之间的差异可以比较'
-        elif difference > spread:
-            verdict = f'大于种子之间的差异 (标准差 {sds[low]:.2f} + {sds[high]:.2f} = {spread:.2f})'
+        test = welch(values[low], values[high])
+        if test is None:
+            verdict = '每个模型只有一次运行 (或都没有变化): 无法检验'
         else:
-            verdict = f'没有超出种子之间的差异 (标准差 {sds[low]:.2f} + {sds[high]:.2f} = {spread:.2f})'
+            t, df, p = test
+            threshold = 0.05 / len(pairs)
+            verdict = f'Welch t 检验 t = {t:.2f}, 自由度 {df:.1f}, p = {p:.3f}: '
+            if p < threshold:
+                verdict += f'差别显著 (p < {threshold:.3f}'
+                if len(pairs) > 1:
+                    verdict += f', {len(pairs)} 对比较的 Bonferroni 校正'
+                verdict += ')'
+            elif p < 0.05:
+                verdict += f'单独看 p < 0.05, 但 {len(pairs)} 对比较按 Bonferroni 校正要 p < {threshold:.3f}, 不算显著'
+            else:
+                verdict += f'{len(values[low])} 个种子分不出差别'
         lines.append(f'- {names[low]} 对 {names[high]}: 平均均方根误差 {means[low]:.2f} 对 {means[high]:.2f}, '
-                     f'{names[low]} 低 {difference:.2f}, {verdict}.')
+                     f'{names[low]} 低 {means[high] - means[low]:.2f}; {verdict}.')
     baseline = next(iter(by_script.values()))[0]['persistence']
     total = sum(len(runs) for runs in by_script.values())
     for key, what in (('rmse', '基线的均方根误差'), ('ahead', f'基线 {AHEAD} 天后的均方根误差')):

@@ -17,14 +17,15 @@ import sys
 
 import pandas as pd
 import pytest
+import scipy.stats
 
-from compare_models import honest_copy, report
+from compare_models import SCRIPTS, honest_copy, report
 from conftest import ROOT
 from conftest import persistence as persistence_from_csv
 
 SCRIPT, MODEL, SEEDS, EPOCHS = 'p38_rnn_stock.py', 'SimpleRNN', (7, 8), 1
 NAMES = {'last': '最后一轮', 'checkpoint': '按测试集挑选的 checkpoint', 'honest': '按验证集挑选'}
-PEEK = '注意: 这个 checkpoint 是按测试集的 val_loss 挑出来的, 上面三个误差因此偏乐观 (训练时打印的最后一轮没有经过挑选)'
+PEEK = '注意: 这个 checkpoint 是按测试集的 val_loss 挑出来的, 上面三个误差因此偏乐观 (训练结束时打印的是最后一轮的误差, 没有经过挑选)'
 CJK = re.compile(r'[\u4e00-\u9fff]')
 
 
@@ -388,14 +389,46 @@ def test_report_on_made_up_runs():
         assert main['滞后检查: 最接近的 k'] == ['k=2: 2 次, k=3: 1 次', '']
         assert main['运行时间 (秒)'] == ['中位数 11.0', '10.0 – 12.0']
     comparison = text.partition('### 比较\n')[2].splitlines()
+    # SimpleRNN 50, 53, 56 against LSTM 80, 83, 86: sds 3.00, t = 30 / sqrt(9/3 + 9/3) = 12.25, Welch's df
+    # (3 + 3)² / (3²/2 + 3²/2) = 4, two-sided p = 2·P(T_4 > 12.25)
+    t, df = 30 / math.sqrt(9 / 3 + 9 / 3), (3 + 3) ** 2 / (3 ** 2 / 2 + 3 ** 2 / 2)
     assert comparison == [
-        '', '- SimpleRNN 对 LSTM: 平均均方根误差 53.00 对 83.00, SimpleRNN 低 30.00, 大于种子之间的差异 '
-            '(标准差 3.00 + 3.00 = 6.00).',
+        '', f'- SimpleRNN 对 LSTM: 平均均方根误差 53.00 对 83.00, SimpleRNN 低 30.00; Welch t 检验 t = {t:.2f}, '
+            f'自由度 {df:.1f}, p = {2 * scipy.stats.t.sf(t, df):.3f}: 差别显著 (p < 0.050).',
         '- 基线的均方根误差 19.62: 6 次运行中没有一次比它低.',
         '- 基线 5 天后的均方根误差 43.06: 6 次运行中没有一次比它低.']
+    assert f'{t:.2f}, 自由度 4.0, p = 0.000' in comparison[1]
     close = report(made_up_runs(lstm_offset=5.5), ['p38_rnn_stock.py', 'p47_LSTM_stock.py'], ['last'], 50)
-    assert ('- SimpleRNN 对 LSTM: 平均均方根误差 53.00 对 58.50, SimpleRNN 低 5.50, 没有超出种子之间的差异 '
-            '(标准差 3.00 + 3.00 = 6.00).') in close.splitlines()
+    t = 5.5 / math.sqrt(9 / 3 + 9 / 3)
+    assert (f'- SimpleRNN 对 LSTM: 平均均方根误差 53.00 对 58.50, SimpleRNN 低 5.50; Welch t 检验 t = {t:.2f}, '
+            f'自由度 4.0, p = {2 * scipy.stats.t.sf(t, 4):.3f}: 3 个种子分不出差别.') in close.splitlines()
+
+
+def test_comparison_with_three_models_corrects_for_three_pairs():
+    """Three models, three pairs: a difference with 0.05 / 3 <= p < 0.05 is named as not significant after
+    Bonferroni's correction, one below 0.05 / 3 as significant, one above 0.05 as not separable by the seeds."""
+    runs = []
+    for script, values in (('p38_rnn_stock.py', (50.0, 53.0, 56.0)), ('p47_LSTM_stock.py', (55.5, 60.5, 65.5)),
+                           ('p56_GRU_stock.py', (70.0, 73.0, 76.0))):
+        for seed, rmse in zip((7, 8, 9), values):
+            runs.append(dict(script=script, seed=seed, protocol='last', rmse=rmse, mae=1.0, lag=1, ahead=1.0,
+                             recent5=1.0, recent20=1.0, span=1, wall=1.0, peek_note=False,
+                             persistence=dict(rmse=19.617708, mae=14.711, ahead=43.06)))
+    lines = report(runs, list(SCRIPTS), ['last'], 50).partition('### 比较\n')[2].splitlines()
+    verdicts = {}
+    for line in lines:
+        found = re.match(r'- (\w+) 对 (\w+): .*p = (\d\.\d{3}): (.*)\.$', line)
+        if found:
+            verdicts[found[1], found[2]] = float(found[3]), found[4]
+    assert set(verdicts) == {('SimpleRNN', 'LSTM'), ('SimpleRNN', 'GRU'), ('LSTM', 'GRU')}, lines
+    for pair, (p, verdict) in verdicts.items():
+        if p < 0.05 / 3:
+            assert verdict == '差别显著 (p < 0.017, 3 对比较的 Bonferroni 校正)', (pair, p, verdict)
+        elif p < 0.05:
+            assert verdict == '单独看 p < 0.05, 但 3 对比较按 Bonferroni 校正要 p < 0.017, 不算显著', (pair, p, verdict)
+        else:
+            assert verdict == '3 个种子分不出差别', (pair, p, verdict)
+    assert {verdict[:4] for _, verdict in verdicts.values()} == {'差别显著', '单独看 ', '3 个种'}, verdicts
 
 
 @pytest.mark.parametrize('protocols', [['last'], ['honest'], ['last', 'honest']])
