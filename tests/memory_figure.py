@@ -1,4 +1,4 @@
-"""The README's 长跨度依赖 figure (issue 25): how far back each trained cell looks, the three curves on one axis.
+"""docs/memory.md's 长跨度依赖 figure (issue 25): how far back each trained cell looks, the three curves on one axis.
 
     python tests/memory_figure.py RUN38 RUN47 RUN56 --out docs/memory_span.png
 
