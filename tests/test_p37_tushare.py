@@ -268,7 +268,7 @@ def test_a_changing_download_keeps_the_replaced_file_and_never_overwrites_a_kept
     dividend = (project.path / CSV).read_bytes()
 
     result = run_p37(project, stub='new-dividend')  # the same answer again: nothing more to keep
-    assert '没有改动' in result.stdout and not KEPT_LINE.search(result.stdout), result.stdout
+    assert '与这次下载的数据相同' in result.stdout and not KEPT_LINE.search(result.stdout), result.stdout
     assert data_files(project) == [first.name, 'SH600519.csv'] and (project.path / CSV).read_bytes() == dividend
 
     result = run_p37(project, stub='ok')  # the shipped prices once more: a second change, a second kept file
