@@ -91,7 +91,7 @@ EXERCISES = [
     Exercise('units2', 'p15_rnn_onehot_1pre1.py', '记忆体 2', '2 个记忆体（SimpleRNN(2)）呢？',
              'Two memory units', 'And with two memory units (SimpleRNN(2))?',
              [('    SimpleRNN(3),', '    SimpleRNN(2),')]),
-    Exercise('lr0001', 'p15_rnn_onehot_1pre1.py', '学习率', '学习率从 0.01 降到 0.001，100 轮还够学会吗？',
+    Exercise('lr0001', 'p15_rnn_onehot_1pre1.py', '学习率', '学习率从 0.01 降到 0.001，100 轮还学得会吗？',
              'Learning rate', 'With the learning rate lowered from 0.01 to 0.001, are 100 epochs still enough?',
              [('tf.keras.optimizers.Adam(0.01)', 'tf.keras.optimizers.Adam(0.001)')]),
     Exercise('embed1', 'p27_rnn_embedding_1pre1.py', '编码维度',
