@@ -93,11 +93,12 @@ AHEAD = 5  # the horizon in the tables: trading days ahead
 
 # ---- the honest protocol: a copy of the script with its data cell changed ------------------------------------------
 
-def substitute(text, old, new):
-    """text with `old` replaced by `new`; `old` must occur exactly once, so that a change to the scripts fails here."""
+def substitute(text, old, new, what='按验证集挑选的副本'):
+    """text with `old` replaced by `new`; `old` must occur exactly once, so that a change to the scripts fails here
+    (a ValueError that names `what` needed it: the honest copy here, an exercise in try_it.py)."""
     count = text.count(old)
     if count != 1:
-        raise ValueError(f'按验证集挑选的副本要求脚本里正好有一处 {old!r}, 却找到 {count} 处')
+        raise ValueError(f'{what}要求脚本里正好有一处 {old!r}, 却找到 {count} 处')
     return text.replace(old, new)
 
 

@@ -27,7 +27,6 @@ import datetime
 import difflib
 import importlib.metadata
 import json
-import math
 import re
 import shutil
 import statistics
@@ -37,13 +36,21 @@ import tempfile
 import time
 from pathlib import Path
 
-from compare_models import environment, machine
+from benchmark import positive_int  # --epochs: a whole number >= 1, as benchmark.py's and compare_models.py's flags
+from compare_models import environment, machine, substitute, welch
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / 'docs' / 'try_it_results.json'
 SEEDS = [7, 8, 9, 10, 11]
 LECTURE_EPOCHS = {'letters': 100, 'stock': 50}
 LETTER_SEED = 'tf.keras.utils.set_random_seed(7)'  # in each letter script, once: the copy sets it to the seed
+
+
+def kind_of(script):
+    """'stock' for p38, p47, p56; 'letters' for the others."""
+    if 'stock' in script:
+        return 'stock'
+    return 'letters'
 
 
 @dataclasses.dataclass
@@ -58,9 +65,7 @@ class Exercise:
 
     @property
     def kind(self):
-        if 'stock' in self.script:
-            return 'stock'
-        return 'letters'
+        return kind_of(self.script)
 
 
 def window_edits(days):
@@ -135,23 +140,13 @@ EXERCISES = [
 BY_ID = {exercise.id: exercise for exercise in EXERCISES}
 
 
-class StaleExercise(Exception):
-    """An exercise's substitution no longer matches its script exactly once."""
-
-
-def substitute(text, old, new, what):
-    count = text.count(old)
-    if count != 1:
-        raise StaleExercise(f'{what}: 脚本里应当正好有一处 {old!r}, 却找到 {count} 处 (脚本改过了, 这个练习要跟着改)')
-    return text.replace(old, new)
-
-
 def edited(exercise, source=None):
-    """The exercise's script with its edits applied (source: the script's text, by default today's file)."""
+    """The exercise's script with its edits applied (source: the script's text, by default today's file); a
+    ValueError names the exercise whose edit no longer matches exactly once."""
     if source is None:
         source = (ROOT / exercise.script).read_text(encoding='utf-8')
     for old, new in exercise.edits:
-        source = substitute(source, old, new, f'练习 {exercise.id} ({exercise.script})')
+        source = substitute(source, old, new, f'练习 {exercise.id} ({exercise.script}) ')
     return source
 
 
@@ -159,7 +154,7 @@ def seeded(source, script, seed):
     """A letter script's text with its tf.keras.utils.set_random_seed(7) set to `seed` (stock scripts take --seed)."""
     if 'stock' in script:
         return source
-    return substitute(source, LETTER_SEED, f'tf.keras.utils.set_random_seed({seed})', f'{script} 的种子')
+    return substitute(source, LETTER_SEED, f'tf.keras.utils.set_random_seed({seed})', f'{script} 的种子 ')
 
 
 def diff(exercise):
@@ -171,12 +166,6 @@ def diff(exercise):
 
 
 # ---- a run, and what its console says ------------------------------------------------------------------------------
-
-def kind_of(script):
-    if 'stock' in script:
-        return 'stock'
-    return 'letters'
-
 
 def epoch_values(console):
     """Per epoch, the values Keras printed last in that epoch's progress bar, as text: [{'loss': '0.1234', ...}]."""
@@ -270,15 +259,6 @@ def stats(values):
     return dict(mean=statistics.mean(values), sd=sd, min=min(values), max=max(values), n=len(values))
 
 
-def welch(a, b):
-    """Welch's t test of b against a (two-sided): t, p; None when a side has one run or neither varies."""
-    from scipy import stats as scipy_stats
-    if len(a) < 2 or len(b) < 2 or statistics.stdev(a) + statistics.stdev(b) == 0:
-        return None
-    result = scipy_stats.ttest_ind(b, a, equal_var=False)
-    return dict(t=float(result.statistic), p=float(result.pvalue))
-
-
 def summarise(runs):
     """{config: {measure: stats}} and {exercise: Welch's t of its main measure against the unedited script}."""
     configs = {}
@@ -312,7 +292,10 @@ def summarise(runs):
             key = 'rmse'
             if kind_of(group[0]['script']) == 'letters':
                 key = 'loss'
-            tests[config] = welch([float(r[key]) for r in lecture], [float(r[key]) for r in group])
+            test = welch([float(r[key]) for r in lecture], [float(r[key]) for r in group])  # (t, df, p) or None
+            tests[config] = None
+            if test is not None:
+                tests[config] = dict(t=test[0], p=test[2])
     return dict(configs=summary, welch=tests)
 
 
@@ -420,8 +403,8 @@ def table(exercise, results, lang='zh'):
     verdict = '—'
     if test is not None:
         verdict = f't = {test["t"]:.2f}, p = {test["p"]:.3f}'
-    if test is not None and test['p'] < 0.001:
-        verdict = f't = {test["t"]:.2f}, p < 0.001'
+        if test['p'] < 0.001:
+            verdict = f't = {test["t"]:.2f}, p < 0.001'
     lines.append(f'| {name} | | {verdict} |')
     return '\n'.join(lines)
 
@@ -459,12 +442,6 @@ def exercise_list(text):
     return chosen
 
 
-def whole_number(text):
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f'{text!r} 不是 1 或更大的整数')
-    return int(text)
-
-
 def versions():
     found = {}
     for package in ('tensorflow', 'keras', 'numpy'):
@@ -482,7 +459,7 @@ def main():
     parser.add_argument('--list', action='store_true', help='列出练习')
     parser.add_argument('--only', type=exercise_list, help='只运行这些练习, 用逗号分开的 id (默认全部)')
     parser.add_argument('--seeds', type=seed_list, default=SEEDS, help='用逗号分开的种子 (默认 7,8,9,10,11)')
-    parser.add_argument('--epochs', type=whole_number, help='每次训练的轮数 (默认讲义的: 字母 100, 股票 50)')
+    parser.add_argument('--epochs', type=positive_int, help='每次训练的轮数 (默认讲义的: 字母 100, 股票 50)')
     parser.add_argument('--out', type=Path, help='结果写到这个 JSON 文件 (完整的默认运行写 docs/try_it_results.json)')
     parser.add_argument('--logs', type=Path, help='把每次运行的控制台保存到这个文件夹')
     parser.add_argument('--render', nargs='?', const=RESULTS, type=Path, metavar='FILE',
@@ -500,8 +477,8 @@ def main():
     chosen = [BY_ID[i] for i in (args.only or BY_ID)]
     try:  # every edit before any training: a stale exercise stops here
         sources = {exercise.id: edited(exercise) for exercise in chosen}
-    except StaleExercise as error:
-        sys.exit(f'try_it.py: {error}')
+    except ValueError as error:
+        sys.exit(f'try_it.py: {error}; 脚本改过了, 这个练习要跟着改')
     for exercise in chosen:
         sources.setdefault(lecture_config(exercise.script), (ROOT / exercise.script).read_text(encoding='utf-8'))
     scripts = {lecture_config(e.script): e.script for e in chosen} | {e.id: e.script for e in chosen}
