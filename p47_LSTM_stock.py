@@ -235,7 +235,7 @@ share = influence / influence.sum()  # 占比, 加起来是 100%
 recent = np.cumsum(share[::-1])  # recent[k-1]: 最近 k 天 (t=61-k..60) 的占比之和
 span = int(np.argmax(recent >= 0.9)) + 1  # 从最近一天往前数, 占比累计到 90% 所需的天数
 if hasattr(sys.stdout, 'reconfigure'): sys.stdout.reconfigure(errors='backslashreplace')  # GBK 里没有 ∂ 和 C̃: 写成 \u2202, 不报错
-print(f'记忆跨度: 预测对前 {x_test.shape[1]} 天每天开盘价的平均敏感度 |∂y/∂x_t| ({x_test.shape[0]} 个测试窗口), 占比:')
+print(f'记忆跨度: 预测对前 {len(share)} 天每天开盘价的平均敏感度 |∂y/∂x_t| ({len(x_test)} 个测试窗口), 占比:')
 print(f'  前 1 天 {recent[0]:.1%} · 前 5 天 {recent[4]:.1%} · 前 10 天 {recent[9]:.1%} · 前 20 天 {recent[19]:.1%} · '
       f'最早一天 {share[0]:.1%} → 90% 的影响来自最近 {span} 天')
 plt.semilogy(range(1, len(share) + 1), share[::-1], 'bo-', ms=4, label='LSTM: share of the mean |dy/dx|')
